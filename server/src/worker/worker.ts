@@ -1,0 +1,2 @@
+// Placeholder until the analysis worker lands (issue 5).
+export {};
