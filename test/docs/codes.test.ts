@@ -16,6 +16,7 @@ describe('docs/codes.md', () => {
     expect(documented.filter((c) => !(c in AllCodes))).toEqual([]);
   });
   it('links each code to its section anchor', () => {
-    expect(codeDocUrl('bpf/pkt-bounds')).toMatch(/docs\/codes\.md#bpf-pkt-bounds$/);
+    expect(codeDocUrl('bpf/pkt-bounds')).toMatch(/docs\/codes\.md#bpfpkt-bounds$/);
+    expect(codeDocUrl('xdp/return-invalid', 'file:///x/codes.md')).toBe('file:///x/codes.md#xdpreturn-invalid');
   });
 });

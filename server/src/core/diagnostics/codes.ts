@@ -64,7 +64,11 @@ export const ToolCodes = table({
 
 export const AllCodes: Readonly<Record<string, CodeInfo>> = { ...BpfCodes, ...XdpCodes, ...ToolCodes };
 
-/** Documentation link for a code (used as the LSP codeDescription href). */
-export function codeDocUrl(code: string): string {
-  return `https://github.com/xdp-lens/xdp-lens/blob/main/docs/codes.md#${code.replace(/[^a-z0-9]+/g, '-')}`;
+/** Where docs/codes.md is published; the language server may pass a file: URI of its bundled copy. */
+export const DOCS_BASE = 'https://github.com/xdp-lens/xdp-lens/blob/main/docs/codes.md';
+
+/** Documentation link for a code (the LSP codeDescription href): the heading anchor of its section. */
+export function codeDocUrl(code: string, base: string = DOCS_BASE): string {
+  // Markdown heading anchors keep letters, digits and hyphens and drop the rest ('/' included).
+  return `${base}#${code.toLowerCase().replace(/[^a-z0-9-]/g, '')}`;
 }
