@@ -49,6 +49,8 @@ export function formatInsn(insns: readonly Insn[], slot: number, opts: FormatOpt
   const insn = insns[slot]!;
   if (insn.tail) return '';
   const llvm14 = opts.dialect === 'llvm14';
+  // LLVM's register class holds r0..r11; an operand beyond it fails to decode.
+  if (llvm14 && usesBadRegister(insn)) return UNKNOWN;
   switch (insn.code & 0x07) {
     case Cls.ALU:
     case Cls.ALU64:
@@ -75,6 +77,21 @@ export function formatInsn(insns: readonly Insn[], slot: number, opts: FormatOpt
     default:
       return formatStx(insn, llvm14);
   }
+}
+
+/** Whether an operand LLVM decodes names a register beyond r11. */
+function usesBadRegister(insn: Insn): boolean {
+  const cls = insn.code & 0x07;
+  const isX = (insn.code & Src.X) !== 0;
+  if (cls === Cls.ALU || cls === Cls.ALU64) return insn.dst > 11 || (isX && insn.src > 11);
+  if (cls === Cls.JMP || cls === Cls.JMP32) {
+    const op = insn.code & 0xf0;
+    if (op === JmpOp.JA || op === JmpOp.CALL || op === JmpOp.EXIT || op === JmpOp.JCOND) return false;
+    return insn.dst > 11 || (isX && insn.src > 11);
+  }
+  if (cls === Cls.LD) return insn.code === (Cls.LD | Mode.IMM | Size.DW) ? insn.dst > 11 : (insn.code & 0xe0) === Mode.IND && insn.src > 11;
+  if (cls === Cls.ST) return insn.dst > 11;
+  return insn.dst > 11 || insn.src > 11;
 }
 
 function offset(off: number): string {
@@ -194,7 +211,8 @@ function formatJmp(insn: Insn, slot: number, opts: FormatOptions): string {
     const rel = `${delta >= 0 ? '+' : ''}${delta}`;
     const target = (opts.baseOffset ?? 0) + (slot + 1 + delta) * 8;
     const sym = opts.symbolize?.(target);
-    return sym ? `${rel} <${sym.name}+0x${sym.offset.toString(16)}>` : rel;
+    if (!sym) return rel;
+    return sym.offset === 0 ? `${rel} <${sym.name}>` : `${rel} <${sym.name}+0x${sym.offset.toString(16)}>`;
   };
   switch (op) {
     case JmpOp.JA:
