@@ -1,0 +1,347 @@
+// A mutable working copy of a Scalar and the kernel's bound-synchronisation steps on it
+// (kernel/bpf/verifier.c, Linux 6.12: __update_reg_bounds, __reg_deduce_bounds, __reg_bound_offset,
+// reg_bounds_sync, zext_32_to_64). Transfer functions load their operands into W records, edit them
+// in place and freeze the result once, which keeps allocation to one Scalar per operation.
+//
+// Conventions: umin/umax/tnum are unsigned bigints in [0, 2^64); smin/smax signed bigints in
+// [-2^63, 2^63); u32min/u32max numbers in [0, 2^32); s32min/s32max numbers in [-2^31, 2^31).
+
+import type { Scalar, Tnum } from './scalar';
+import {
+  HI32, LO32, M64, TNUM_UNKNOWN, tnumClearSubreg, tnumIntersect, tnumOr, tnumRange, tnumSubreg,
+} from './tnum';
+
+export const S64_MIN = -0x8000000000000000n;
+export const S64_MAX = 0x7fffffffffffffffn;
+export const U32_MAX = 0xffffffff;
+export const S32_MIN = -0x80000000;
+export const S32_MAX = 0x7fffffff;
+const SIGN64 = 0x8000000000000000n;
+
+export interface W {
+  t: Tnum;
+  umin: bigint;
+  umax: bigint;
+  smin: bigint;
+  smax: bigint;
+  u32min: number;
+  u32max: number;
+  s32min: number;
+  s32max: number;
+}
+
+export function newW(): W {
+  return {
+    t: TNUM_UNKNOWN, umin: 0n, umax: M64, smin: S64_MIN, smax: S64_MAX,
+    u32min: 0, u32max: U32_MAX, s32min: S32_MIN, s32max: S32_MAX,
+  };
+}
+
+export function load(w: W, s: Scalar): W {
+  w.t = s.tnum;
+  w.umin = s.umin; w.umax = s.umax; w.smin = s.smin; w.smax = s.smax;
+  w.u32min = s.u32min; w.u32max = s.u32max; w.s32min = s.s32min; w.s32max = s.s32max;
+  return w;
+}
+
+export function freeze(w: W): Scalar {
+  return {
+    tnum: w.t,
+    umin: w.umin, umax: w.umax, smin: w.smin, smax: w.smax,
+    u32min: w.u32min, u32max: w.u32max, s32min: w.s32min, s32max: w.s32max,
+  };
+}
+
+/** Two's complement reinterpretations. */
+export function toS64(x: bigint): bigint {
+  x &= M64;
+  return x >= SIGN64 ? x - 0x10000000000000000n : x;
+}
+export function toU64(x: bigint): bigint {
+  return x & M64;
+}
+/** Low 32 bits of a (possibly negative) bigint, as u32 / s32 numbers. */
+export function lo32u(x: bigint): number {
+  return Number(x & LO32);
+}
+export function lo32s(x: bigint): number {
+  return Number(x & LO32) | 0;
+}
+
+export function markUnbounded64(w: W): void {
+  w.smin = S64_MIN; w.smax = S64_MAX; w.umin = 0n; w.umax = M64;
+}
+export function markUnbounded32(w: W): void {
+  w.s32min = S32_MIN; w.s32max = S32_MAX; w.u32min = 0; w.u32max = U32_MAX;
+}
+export function markUnknown(w: W): void {
+  w.t = TNUM_UNKNOWN;
+  markUnbounded64(w);
+  markUnbounded32(w);
+}
+
+/** Exact constant in every component (the kernel's ___mark_reg_known). */
+export function markKnown(w: W, v: bigint): void {
+  const u = v & M64;
+  w.t = { value: u, mask: 0n };
+  w.umin = u; w.umax = u;
+  const s = toS64(u);
+  w.smin = s; w.smax = s;
+  w.u32min = w.u32max = lo32u(u);
+  w.s32min = w.s32max = lo32s(u);
+}
+
+/** Low word becomes the constant v; the upper tnum bits and the 64-bit bounds stay (__mark_reg32_known). */
+export function markKnown32(w: W, v: bigint): void {
+  const lo = v & LO32;
+  w.t = { value: (w.t.value & HI32) | lo, mask: w.t.mask & HI32 };
+  w.u32min = w.u32max = Number(lo);
+  w.s32min = w.s32max = Number(lo) | 0;
+}
+
+/** Sound: every member of the tnum lies between its all-unknown-0 and all-unknown-1 instances. */
+export function updateBounds32(w: W): void {
+  const v = Number(w.t.value & LO32);
+  const m = Number(w.t.mask & LO32);
+  const smin = v | (m & 0x80000000); // int32: sign bit set if it may be set
+  const smax = v | (m & 0x7fffffff); // int32: sign bit set only if known set
+  if (smin > w.s32min) w.s32min = smin;
+  if (smax < w.s32max) w.s32max = smax;
+  if (v > w.u32min) w.u32min = v;
+  const umax = (v | m) >>> 0;
+  if (umax < w.u32max) w.u32max = umax;
+}
+
+export function updateBounds64(w: W): void {
+  const v = w.t.value;
+  const m = w.t.mask;
+  const smin = toS64(v | (m & SIGN64));
+  const smax = toS64(v | (m & S64_MAX));
+  if (smin > w.smin) w.smin = smin;
+  if (smax < w.smax) w.smax = smax;
+  if (v > w.umin) w.umin = v;
+  const umax = v | m;
+  if (umax < w.umax) w.umax = umax;
+}
+
+export function updateBounds(w: W): void {
+  updateBounds32(w);
+  updateBounds64(w);
+}
+
+/**
+ * 32-bit bounds from 64-bit ones and u32 <-> s32. Each rule applies only when the source range maps
+ * onto one contiguous range of the target domain (same upper word, or upper words differing by one with
+ * the low words crossing the s32 sign boundary, or a range not crossing a sign boundary), so the
+ * derived range contains every value. Same rules as the kernel's __reg32_deduce_bounds.
+ */
+function deduce32(w: W): void {
+  if ((w.umin >> 32n) === (w.umax >> 32n)) {
+    const lo = lo32u(w.umin);
+    const hi = lo32u(w.umax);
+    if (lo > w.u32min) w.u32min = lo;
+    if (hi < w.u32max) w.u32max = hi;
+    const slo = lo | 0;
+    const shi = hi | 0;
+    if (slo <= shi) {
+      if (slo > w.s32min) w.s32min = slo;
+      if (shi < w.s32max) w.s32max = shi;
+    }
+  }
+  if ((w.smin >> 32n) === (w.smax >> 32n)) {
+    const lo = lo32u(w.smin);
+    const hi = lo32u(w.smax);
+    if (lo <= hi) {
+      if (lo > w.u32min) w.u32min = lo;
+      if (hi < w.u32max) w.u32max = hi;
+    }
+    const slo = lo | 0;
+    const shi = hi | 0;
+    if (slo <= shi) {
+      if (slo > w.s32min) w.s32min = slo;
+      if (shi < w.s32max) w.s32max = shi;
+    }
+  }
+  {
+    const hmin = Number(w.umin >> 32n);
+    const hmax = Number(w.umax >> 32n);
+    const slo = lo32s(w.umin);
+    const shi = lo32s(w.umax);
+    if (((hmin + 1) >>> 0) === hmax && slo < 0 && shi >= 0) {
+      if (slo > w.s32min) w.s32min = slo;
+      if (shi < w.s32max) w.s32max = shi;
+    }
+  }
+  {
+    const hmin = Number((w.smin >> 32n) & LO32);
+    const hmax = Number((w.smax >> 32n) & LO32);
+    const slo = lo32s(w.smin);
+    const shi = lo32s(w.smax);
+    if (((hmin + 1) >>> 0) === hmax && slo < 0 && shi >= 0) {
+      if (slo > w.s32min) w.s32min = slo;
+      if (shi < w.s32max) w.s32max = shi;
+    }
+  }
+  // u32 range not crossing the s32 sign boundary is also an s32 range.
+  if ((w.u32min | 0) <= (w.u32max | 0)) {
+    const a = w.u32min | 0;
+    const b = w.u32max | 0;
+    if (a > w.s32min) w.s32min = a;
+    if (b < w.s32max) w.s32max = b;
+  }
+  const s32minU = w.s32min >>> 0;
+  const s32maxU = w.s32max >>> 0;
+  if (s32minU <= s32maxU) {
+    if (s32minU > w.u32min) w.u32min = s32minU;
+    if (s32maxU < w.u32max) w.u32max = s32maxU;
+  } else if (w.u32max < s32minU) {
+    // u32 range overlaps only the non-negative half of the (wrapping) s32 range.
+    w.s32min = w.u32min | 0;
+    if (s32maxU < w.u32max) w.u32max = s32maxU;
+  } else if (s32maxU < w.u32min) {
+    // u32 range overlaps only the negative half.
+    w.s32max = w.u32max | 0;
+    if (s32minU > w.u32min) w.u32min = s32minU;
+  }
+}
+
+/** u64 <-> s64, same reasoning as deduce32 (the kernel's __reg64_deduce_bounds). */
+function deduce64(w: W): void {
+  const uminS = toS64(w.umin);
+  const umaxS = toS64(w.umax);
+  if (uminS <= umaxS) {
+    if (uminS > w.smin) w.smin = uminS;
+    if (umaxS < w.smax) w.smax = umaxS;
+  }
+  const sminU = w.smin & M64;
+  const smaxU = w.smax & M64;
+  if (sminU <= smaxU) {
+    if (sminU > w.umin) w.umin = sminU;
+    if (smaxU < w.umax) w.umax = smaxU;
+  } else if (w.umax < sminU) {
+    w.smin = toS64(w.umin);
+    if (smaxU < w.umax) w.umax = smaxU;
+  } else if (smaxU < w.umin) {
+    w.smax = toS64(w.umax);
+    if (sminU > w.umin) w.umin = sminU;
+  }
+}
+
+/**
+ * 64-bit bounds from 32-bit ones: replacing the low word of a 64-bit bound by the 32-bit bound keeps
+ * every value whose low word is within the 32-bit range (the kernel's __reg_deduce_mixed_bounds).
+ */
+function deduceMixed(w: W): void {
+  let n = (w.umin & HI32) | BigInt(w.u32min);
+  if (n > w.umin) w.umin = n;
+  n = (w.umax & HI32) | BigInt(w.u32max);
+  if (n < w.umax) w.umax = n;
+  n = toS64((w.smin & HI32) | BigInt(w.u32min));
+  if (n > w.smin) w.smin = n;
+  n = toS64((w.smax & HI32) | BigInt(w.u32max));
+  if (n < w.smax) w.smax = n;
+  const s32minU = w.s32min >>> 0;
+  const s32maxU = w.s32max >>> 0;
+  if (s32minU <= s32maxU) {
+    n = (w.umin & HI32) | BigInt(s32minU);
+    if (n > w.umin) w.umin = n;
+    n = (w.umax & HI32) | BigInt(s32maxU);
+    if (n < w.umax) w.umax = n;
+    n = toS64((w.smin & HI32) | BigInt(s32minU));
+    if (n > w.smin) w.smin = n;
+    n = toS64((w.smax & HI32) | BigInt(s32maxU));
+    if (n < w.smax) w.smax = n;
+  }
+  // A value in [S32_MIN, S32_MAX] (as s64) whose low word is non-negative as s32 cannot have
+  // all-ones upper bits, so it lies in [s32min, s32max] exactly.
+  if (w.s32min >= 0 && w.smin >= -0x80000000n && w.smax <= 0x7fffffffn) {
+    const a = BigInt(w.s32min);
+    const b = BigInt(w.s32max);
+    w.smin = a; w.smax = b; w.umin = a; w.umax = b;
+    w.t = tnumIntersect(w.t, tnumRange(a, b));
+  }
+}
+
+export function deduceBounds(w: W): void {
+  deduce32(w);
+  deduce64(w);
+  deduceMixed(w);
+}
+
+/** Bits known from the unsigned ranges, intersected into the tnum (__reg_bound_offset). */
+export function boundOffset(w: W): void {
+  const t64 = tnumIntersect(w.t, tnumRange(w.umin, w.umax));
+  const t32 = tnumIntersect(tnumSubreg(t64), tnumRange(BigInt(w.u32min), BigInt(w.u32max)));
+  w.t = tnumOr(tnumClearSubreg(t64), t32);
+}
+
+/**
+ * reg_bounds_sync: propagate knowledge between tnum and the four ranges until the kernel's fixed
+ * number of rounds is done. Each step only intersects with a sound over-approximation, so the
+ * result describes a superset of the values of its (consistent) input.
+ */
+export function sync(w: W): void {
+  const t = w.t;
+  if (t.mask === 0n) {
+    // Constant tnum: when the value is inside all ranges, the full procedure ends in the exact
+    // constant (checked against the slow path by the property tests).
+    const v = t.value;
+    const s = toS64(v);
+    const u32 = lo32u(v);
+    const s32 = u32 | 0;
+    if (w.umin <= v && v <= w.umax && w.smin <= s && s <= w.smax && w.u32min <= u32 && u32 <= w.u32max &&
+        w.s32min <= s32 && s32 <= w.s32max) {
+      w.umin = w.umax = v;
+      w.smin = w.smax = s;
+      w.u32min = w.u32max = u32;
+      w.s32min = w.s32max = s32;
+      return;
+    }
+  }
+  syncSlow(w);
+}
+
+export function syncSlow(w: W): void {
+  updateBounds(w);
+  deduceBounds(w);
+  deduceBounds(w);
+  deduceBounds(w);
+  boundOffset(w);
+  updateBounds(w);
+}
+
+/** 64-bit bounds from the 32-bit ones of a zero-extended value (__reg_assign_32_into_64). */
+function assign32into64(w: W): void {
+  w.umin = BigInt(w.u32min);
+  w.umax = BigInt(w.u32max);
+  if (w.s32min >= 0 && w.s32max >= 0) {
+    w.smin = BigInt(w.s32min);
+    w.smax = BigInt(w.s32max);
+  } else {
+    w.smin = 0n;
+    w.smax = 0xffffffffn;
+  }
+}
+
+/** Sound: the upper word becomes 0, so the value equals its low word read as u32 (zext_32_to_64). */
+export function zext(w: W): void {
+  w.t = tnumSubreg(w.t);
+  assign32into64(w);
+}
+
+/** The kernel's reg_bounds_sanity_check: false when the state describes no value. */
+export function wellFormed(w: W): boolean {
+  if (w.umin > w.umax || w.smin > w.smax || w.u32min > w.u32max || w.s32min > w.s32max) return false;
+  const t = w.t;
+  if (t.mask === 0n) {
+    const v = t.value;
+    const s = toS64(v);
+    if (w.umin !== v || w.umax !== v || w.smin !== s || w.smax !== s) return false;
+  }
+  if ((t.mask & LO32) === 0n) {
+    const u = lo32u(t.value);
+    const s = u | 0;
+    if (w.u32min !== u || w.u32max !== u || w.s32min !== s || w.s32max !== s) return false;
+  }
+  return true;
+}
