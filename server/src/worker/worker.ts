@@ -1,2 +1,29 @@
-// Placeholder until the analysis worker lands (issue 5).
-export {};
+// The analysis worker thread (its own bundle, server/out/worker.js). It answers each job posted
+// by host.ts with exactly one tagged reply; an exception in a job is a `failed` reply, not a dead
+// thread. Only a genuine crash (or the host terminating a job that overran its budget) ends it.
+import { parentPort } from 'node:worker_threads';
+import type { AnalyzeStage } from './pipeline';
+import { runAnalyzeJob } from './pipeline';
+import { runCommandJob } from './commands';
+import type { WorkerJob, WorkerReply } from './messages';
+
+const analyze: AnalyzeStage | undefined = undefined;
+
+const port = parentPort;
+if (!port) throw new Error('worker.ts must run as a worker thread');
+
+port.on('message', (job: WorkerJob) => {
+  void handle(job).then((reply) => {
+    if (reply !== 'crashing') port.postMessage(reply);
+  });
+});
+
+async function handle(job: WorkerJob): Promise<WorkerReply | 'crashing'> {
+  const t0 = performance.now();
+  try {
+    return job.kind === 'analyze' ? await runAnalyzeJob(job, analyze) : await runCommandJob(job);
+  } catch (e) {
+    const err = e as Error;
+    return { id: job.id, tag: 'failed', ms: Math.round(performance.now() - t0), error: err.stack ?? String(err) };
+  }
+}

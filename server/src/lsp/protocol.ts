@@ -1,0 +1,33 @@
+// Names shared by the server and the VS Code client: server-side commands (executeCommand, usable
+// from any LSP client) and the one custom notification. The client's own commands (quick picks,
+// virtual documents) are named `xdp.*`; the server's are `xdp.server.*` so the two never clash
+// when vscode-languageclient registers the server's commands in VS Code.
+
+export const ServerCommands = {
+  /** [driverId?]: select the driver for this session; without an argument the client is asked to pick. */
+  selectDriver: 'xdp.server.selectDriver',
+  /** [kernel?]: select the target kernel ("6.1") for this session; null/"" = running reference. */
+  selectKernel: 'xdp.server.selectKernel',
+  /** [uri] -> string: the annotated disassembly of the document's last compiled object. */
+  disassembly: 'xdp.server.disassembly',
+  /** [uri?]: analyse again (all open documents without an argument). */
+  reanalyze: 'xdp.server.reanalyze',
+  /** [] -> string[]: driver ids the tables know (empty until the driver tables exist). */
+  listDrivers: 'xdp.server.listDrivers',
+} as const;
+
+/** `xdp/status`: the server tells the client when an analysis of a document starts and ends. */
+export const StatusNotification = 'xdp/status';
+
+export interface StatusParams {
+  readonly uri: string;
+  readonly state: 'analyzing' | 'ok' | 'cancelled' | 'failed' | 'timeout';
+  readonly version: number;
+  readonly ms?: number;
+  /** The driver and kernel the analysis ran for (null: none selected / running reference). */
+  readonly driver: string | null;
+  readonly kernel: string | null;
+}
+
+/** URI scheme of the annotated disassembly view: xdp-disasm:/path/file.c.s?<encoded document uri>. */
+export const DISASM_SCHEME = 'xdp-disasm';

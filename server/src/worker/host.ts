@@ -1,0 +1,177 @@
+// The server's side of the analysis worker. One worker thread runs one job at a time (the
+// machine this runs on may have two cores; a second concurrent clang+verifier would only make
+// both slower). What must stay true:
+// - per document the latest request wins: a newer request replaces a queued older one (which is
+//   answered `cancelled` at once) and sets the cancel flag of a running one, which the worker and
+//   the core poll;
+// - a job that overruns its hard budget is answered `timeout` and the worker is terminated and
+//   respawned, so a stuck analysis never takes the server with it;
+// - a worker that crashes answers its running job `failed` and is respawned for the next job.
+import { Worker } from 'node:worker_threads';
+import type { AnalyzeJob, AnalyzeReply, CommandJob, CommandReply, WorkerJob, WorkerReply } from './messages';
+
+export interface HostOptions {
+  /** The worker bundle (server/out/worker.js next to the server bundle). */
+  readonly workerPath: string;
+  /** Environment of the worker thread (defaults to the server's). */
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: (message: string) => void;
+}
+
+export type AnalyzeRequest = Omit<AnalyzeJob, 'kind' | 'id' | 'cancel'>;
+export type CommandRequest = Omit<CommandJob, 'kind' | 'id' | 'cancel'> & { readonly timeBudgetMs: number };
+
+export interface HostStats {
+  /** Jobs handed to a worker. */
+  started: number;
+  /** Replies per tag (queued jobs replaced by newer ones count as cancelled). */
+  ok: number;
+  cancelled: number;
+  failed: number;
+  timeout: number;
+  /** Workers started (the first one included). */
+  spawned: number;
+}
+
+interface Pending {
+  readonly job: WorkerJob;
+  /** Documents whose latest request wins; commands have none. */
+  readonly uri: string | undefined;
+  readonly budgetMs: number;
+  readonly cancel: Int32Array;
+  readonly resolve: (reply: WorkerReply) => void;
+  startedAt?: number;
+  timer?: NodeJS.Timeout;
+}
+
+export class AnalysisHost {
+  private worker: Worker | undefined;
+  private running: Pending | undefined;
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private disposed = false;
+  readonly stats: HostStats = { started: 0, ok: 0, cancelled: 0, failed: 0, timeout: 0, spawned: 0 };
+
+  constructor(private readonly opts: HostOptions) {}
+
+  analyze(req: AnalyzeRequest): Promise<AnalyzeReply> {
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const q = this.queue[i]!;
+      if (q.uri === req.uri) {
+        this.queue.splice(i, 1);
+        this.settle(q, { id: q.job.id, tag: 'cancelled', ms: 0 });
+      }
+    }
+    if (this.running?.uri === req.uri) Atomics.store(this.running.cancel, 0, 1);
+    const sab = new SharedArrayBuffer(4);
+    const job: AnalyzeJob = { ...req, kind: 'analyze', id: this.nextId++, cancel: sab };
+    return this.enqueue(job, req.uri, req.timeBudgetMs, sab) as Promise<AnalyzeReply>;
+  }
+
+  command(req: CommandRequest): Promise<CommandReply> {
+    const sab = new SharedArrayBuffer(4);
+    const { timeBudgetMs, ...rest } = req;
+    const job: CommandJob = { ...rest, kind: 'command', id: this.nextId++, cancel: sab };
+    return this.enqueue(job, undefined, timeBudgetMs, sab) as Promise<CommandReply>;
+  }
+
+  /** Whether an analysis of `uri` is queued or running. */
+  busyWith(uri: string): boolean {
+    return this.running?.uri === uri || this.queue.some((q) => q.uri === uri);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    for (const q of this.queue.splice(0)) this.settle(q, { id: q.job.id, tag: 'cancelled', ms: 0 });
+    if (this.running) {
+      Atomics.store(this.running.cancel, 0, 1);
+      this.finishRunning({ id: this.running.job.id, tag: 'cancelled', ms: this.elapsed(this.running) });
+    }
+    const w = this.worker;
+    this.worker = undefined;
+    if (w) await w.terminate();
+  }
+
+  private enqueue(job: WorkerJob, uri: string | undefined, budgetMs: number, sab: SharedArrayBuffer): Promise<WorkerReply> {
+    return new Promise((resolve) => {
+      if (this.disposed) {
+        resolve({ id: job.id, tag: 'cancelled', ms: 0 });
+        return;
+      }
+      this.queue.push({ job, uri, budgetMs, cancel: new Int32Array(sab), resolve });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.running || this.disposed) return;
+    const next = this.queue.shift();
+    if (!next) return;
+    const w = this.ensureWorker();
+    this.running = next;
+    next.startedAt = performance.now();
+    next.timer = setTimeout(() => this.onTimeout(next), next.budgetMs);
+    this.stats.started++;
+    w.postMessage(next.job);
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    const w = new Worker(this.opts.workerPath, { env: this.opts.env ?? process.env });
+    this.stats.spawned++;
+    w.on('message', (reply: WorkerReply) => {
+      if (w !== this.worker || !this.running || reply.id !== this.running.job.id) return;
+      this.finishRunning(reply);
+    });
+    w.on('error', (err) => {
+      if (w !== this.worker) return;
+      this.opts.log?.(`analysis worker crashed: ${err.stack ?? err.message}`);
+      this.worker = undefined;
+      void w.terminate();
+      this.failRunning(`the analysis worker crashed: ${err.message}`);
+    });
+    w.on('exit', (code) => {
+      if (w !== this.worker) return;
+      this.opts.log?.(`analysis worker exited with code ${code}`);
+      this.worker = undefined;
+      this.failRunning(`the analysis worker exited unexpectedly (code ${code})`);
+    });
+    // The worker must not keep a finished server process alive.
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
+  private onTimeout(p: Pending): void {
+    if (this.running !== p) return;
+    const w = this.worker;
+    this.worker = undefined;
+    this.opts.log?.(`analysis ${p.job.id} (${p.uri ?? p.job.kind}) overran its ${p.budgetMs} ms budget; restarting the worker`);
+    if (w) void w.terminate();
+    this.finishRunning({ id: p.job.id, tag: 'timeout', ms: this.elapsed(p) });
+  }
+
+  private failRunning(error: string): void {
+    const p = this.running;
+    if (p) this.finishRunning({ id: p.job.id, tag: 'failed', ms: this.elapsed(p), error });
+    else this.pump();
+  }
+
+  private finishRunning(reply: WorkerReply): void {
+    const p = this.running;
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.running = undefined;
+    this.settle(p, reply);
+    this.pump();
+  }
+
+  private settle(p: Pending, reply: WorkerReply): void {
+    this.stats[reply.tag]++;
+    p.resolve(reply);
+  }
+
+  private elapsed(p: Pending): number {
+    return p.startedAt === undefined ? 0 : Math.round(performance.now() - p.startedAt);
+  }
+}

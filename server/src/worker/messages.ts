@@ -1,0 +1,68 @@
+// The protocol between the language server (host.ts) and the analysis worker (worker.ts).
+// Replies are tagged ok | cancelled | failed | timeout (pyright's worker protocol): a cancelled
+// or timed-out analysis is an outcome, not an exception. `timeout` is produced by the host,
+// which kills a worker that overran its budget; the other three come from the worker.
+import type { Finding } from '../core/diagnostics/finding';
+import type { FileReport } from '../core/report';
+
+export interface AnalysisTarget {
+  readonly driver: string | null;
+  readonly kernel: string | null;
+  readonly clangPath: string | null;
+  readonly clangArgs: readonly string[];
+}
+
+export interface AnalyzeJob {
+  readonly kind: 'analyze';
+  readonly id: number;
+  readonly uri: string;
+  readonly version: number;
+  /** Absolute path of the C file (include paths and compile_commands.json are found from it). */
+  readonly file: string;
+  /** Unsaved text to compile via stdin; absent: compile the file on disk. */
+  readonly text?: string;
+  readonly target: AnalysisTarget;
+  readonly timeBudgetMs: number;
+  /** Int32Array(1) over a SharedArrayBuffer: the host stores 1 to cancel; the core polls it. */
+  readonly cancel: SharedArrayBuffer;
+}
+
+/** A quick-fix the worker prepared while it had the AST at hand (1-based ranges). */
+export interface PreparedFix {
+  readonly title: string;
+  readonly edits: readonly { readonly range: Finding['range']; readonly newText: string }[];
+}
+
+export interface AnalysisResult {
+  readonly report: FileReport;
+  /** The compiled BPF object, for commands (disassembly, run on a packet). */
+  readonly object?: Uint8Array;
+  readonly clang?: string;
+  readonly compileMs: number;
+  readonly analyzeMs: number;
+}
+
+export type AnalyzeReply =
+  | { readonly id: number; readonly tag: 'ok'; readonly ms: number; readonly result: AnalysisResult }
+  | { readonly id: number; readonly tag: 'cancelled'; readonly ms: number }
+  | { readonly id: number; readonly tag: 'failed'; readonly ms: number; readonly error: string }
+  | { readonly id: number; readonly tag: 'timeout'; readonly ms: number };
+
+/** Commands that run in the worker on an object the host kept from an earlier analysis. */
+export interface CommandJob {
+  readonly kind: 'command';
+  readonly id: number;
+  readonly name: 'disassemble';
+  readonly object: Uint8Array;
+  readonly file: string;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly cancel: SharedArrayBuffer;
+}
+
+export type CommandReply =
+  | { readonly id: number; readonly tag: 'ok'; readonly ms: number; readonly value: unknown }
+  | { readonly id: number; readonly tag: 'cancelled' | 'timeout'; readonly ms: number }
+  | { readonly id: number; readonly tag: 'failed'; readonly ms: number; readonly error: string };
+
+export type WorkerJob = AnalyzeJob | CommandJob;
+export type WorkerReply = AnalyzeReply | CommandReply;

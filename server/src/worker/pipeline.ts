@@ -1,0 +1,65 @@
+// One analysis, as the worker runs it: compile (clang, unsaved text via stdin) -> analyse the
+// object (load, verify, XDP analyses in the core). The cancel flag is polled between stages and
+// passed into the core, which polls it while it works. Clang's diagnostics are kept next to the
+// analysis' findings: warnings from a successful compile are still worth showing.
+import { performance } from 'node:perf_hooks';
+import type { Finding } from '../core/diagnostics/finding';
+import type { FileReport } from '../core/report';
+import { compile } from '../toolchain';
+import type { AnalyzeJob, AnalyzeReply } from './messages';
+import { findTestHook, runTestHook } from './testHooks';
+
+/** Analyses an object once it compiled; undefined while no analysis exists for it. */
+export type AnalyzeStage = (object: Uint8Array, opts: { path: string; driver: string | null; kernel: string | null; cancel: Int32Array }) => FileReport;
+
+export async function runAnalyzeJob(job: AnalyzeJob, analyze: AnalyzeStage | undefined): Promise<AnalyzeReply | 'crashing'> {
+  const t0 = performance.now();
+  const ms = (): number => Math.round(performance.now() - t0);
+  const cancel = new Int32Array(job.cancel);
+  const cancelled = (): AnalyzeReply => ({ id: job.id, tag: 'cancelled', ms: ms() });
+
+  const hook = findTestHook(job.file, job.text);
+  if (hook) {
+    const r = runTestHook(hook, cancel);
+    if (r === 'crashing') return 'crashing';
+    if (r === 'cancelled') return cancelled();
+  }
+  if (Atomics.load(cancel, 0) !== 0) return cancelled();
+
+  const compiled = await compile({
+    file: job.file,
+    ...(job.text === undefined ? {} : { text: job.text }),
+    args: job.target.clangArgs,
+    ...(job.target.clangPath === null ? {} : { clangPath: job.target.clangPath }),
+    timeoutMs: job.timeBudgetMs,
+  });
+  if (Atomics.load(cancel, 0) !== 0) return cancelled();
+  const compileMs = compiled.ms;
+  const clang = compiled.clang?.text;
+  if (!compiled.ok || !compiled.object) {
+    const report: FileReport = { path: job.file, diagnostics: compiled.problems, programs: [] };
+    return { id: job.id, tag: 'ok', ms: ms(), result: { report, compileMs, analyzeMs: 0, ...(clang ? { clang } : {}) } };
+  }
+
+  const a0 = performance.now();
+  let report: FileReport;
+  if (analyze) {
+    const analysed = analyze(compiled.object, { path: job.file, driver: job.target.driver, kernel: job.target.kernel, cancel });
+    if (Atomics.load(cancel, 0) !== 0) return cancelled();
+    report = withClangProblems(analysed, compiled.problems);
+  } else {
+    report = { path: job.file, diagnostics: compiled.problems, programs: [] };
+  }
+  const analyzeMs = Math.round(performance.now() - a0);
+  return {
+    id: job.id,
+    tag: 'ok',
+    ms: ms(),
+    result: { report, object: compiled.object, compileMs, analyzeMs, ...(clang ? { clang } : {}) },
+  };
+}
+
+function withClangProblems(report: FileReport, problems: readonly Finding[]): FileReport {
+  if (problems.length === 0) return report;
+  return { ...report, diagnostics: [...problems, ...report.diagnostics] };
+}
