@@ -1,0 +1,167 @@
+// The emulator's memory: a table of regions (stack frames, the XDP frame, the context, map values,
+// global-data values, a key/scratch buffer) addressed by tagged 64-bit pointers.
+//
+// A pointer is a (hi, lo) pair of 32-bit words: hi = REGION_TAG | regionId, lo = BIAS + offset.
+// Pointer arithmetic is ordinary 64-bit arithmetic, so a pointer moved far out of its region changes
+// its hi word and stops naming the region; every access re-checks hi, then the offset against the
+// region's live window [start, end). The BIAS keeps small negative offsets inside the same hi word so
+// that `ptr - 1` is reported as "offset -1" rather than as a wild address.
+//
+// Faults are thrown as EmuFault (an internal signal); run() catches them and turns them into
+// Fault records. Nothing else may throw out of the emulator.
+
+export const REGION_TAG = 0xff000000 | 0;
+export const MAP_TAG = 0xfd000000 | 0;
+export const FUNC_TAG = 0xfe000000 | 0;
+export const BIAS = 0x40000000;
+
+export const RegionFlag = { WRITABLE: 1, CTX: 2 } as const;
+
+export type FaultKind =
+  | 'memory' | 'null' | 'readonly' | 'ctx' | 'helper' | 'kfunc' | 'call' | 'step-limit' | 'cancelled'
+  | 'invalid-insn' | 'tail-call' | 'stack-depth';
+
+export interface Fault {
+  readonly kind: FaultKind;
+  /** Slot of the instruction that faulted. */
+  readonly slot: number;
+  /** Program name the slot belongs to (tail calls run other programs). */
+  readonly program: string;
+  readonly line?: number;
+  readonly file?: string;
+  readonly region?: string;
+  readonly offset?: number;
+  readonly size?: number;
+  readonly message: string;
+}
+
+/** Internal signal; converted to a Fault record at the run() boundary. */
+export class EmuFault {
+  accounted = false;
+  /** The Program whose slot this is (set by the tier that was running it). */
+  where: unknown = undefined;
+  constructor(
+    readonly kind: FaultKind,
+    readonly slot: number,
+    readonly message: string,
+    readonly region?: string,
+    readonly offset?: number,
+    readonly size?: number,
+  ) {}
+}
+
+export class Memory {
+  readonly bufs: Uint8Array[] = [];
+  readonly views: DataView[] = [];
+  /** Live window of each region, in offsets from the start of its buffer. */
+  readonly start: number[] = [];
+  readonly end: number[] = [];
+  readonly flags: number[] = [];
+  readonly names: string[] = [];
+  private readonly byBuf = new Map<Uint8Array, number>();
+  /** Special loads from the context region (xdp_md fields that become pointers). */
+  ctxLoad: (off: number, size: number, slot: number, out: Int32Array) => void = (off, size, slot) => {
+    throw new EmuFault('ctx', slot, `no context`, 'ctx', off, size);
+  };
+
+  add(name: string, buf: Uint8Array, flags: number, start = 0, end = buf.length): number {
+    const id = this.bufs.length;
+    this.bufs.push(buf);
+    this.views.push(new DataView(buf.buffer, buf.byteOffset, buf.byteLength));
+    this.start.push(start);
+    this.end.push(end);
+    this.flags.push(flags);
+    this.names.push(name);
+    this.byBuf.set(buf, id);
+    return id;
+  }
+
+  /** The region for a buffer that already has one (map values are registered once per run). */
+  regionOf(buf: Uint8Array, name: string, flags: number): number {
+    const id = this.byBuf.get(buf);
+    return id !== undefined ? id : this.add(name, buf, flags);
+  }
+
+  /**
+   * Resolves [ptr+off, ptr+off+size) to (region, offset); faults with the region and offset when the
+   * access leaves the region's live window. Returns the region id; the offset is left in `lastOff`.
+   */
+  lastOff = 0;
+  resolve(hi: number, lo: number, off: number, size: number, slot: number, write: boolean): number {
+    if ((hi & 0xff000000) !== REGION_TAG) {
+      if (hi === 0 && (lo >>> 0) + off < 4096) {
+        throw new EmuFault('null', slot, `${write ? 'write to' : 'read from'} null pointer + ${(lo >>> 0) + off} (${size} bytes)`, 'null', (lo >>> 0) + off, size);
+      }
+      throw new EmuFault('memory', slot, `${write ? 'write to' : 'read from'} address 0x${hex32(hi)}${hex32(lo)} + ${off} which is not in any region`, 'none', undefined, size);
+    }
+    const id = hi & 0xffffff;
+    if (id >= this.bufs.length) {
+      throw new EmuFault('memory', slot, `pointer to unknown region ${id}`, 'none', undefined, size);
+    }
+    const o = (lo >>> 0) - BIAS + off;
+    const f = this.flags[id];
+    if (o < this.start[id] || o + size > this.end[id]) {
+      throw new EmuFault('memory', slot,
+        `${write ? 'write' : 'read'} of ${size} bytes at ${this.names[id]}+${o - this.start[id]} is outside [0, ${this.end[id] - this.start[id]})`,
+        this.names[id], o - this.start[id], size);
+    }
+    if (write && (f & RegionFlag.WRITABLE) === 0) {
+      throw new EmuFault('readonly', slot, `write of ${size} bytes to read-only ${this.names[id]}+${o - this.start[id]}`, this.names[id], o - this.start[id], size);
+    }
+    this.lastOff = o;
+    return id;
+  }
+
+  /** Loads size (1, 2, 4, 8) bytes; the value goes to out[0] (lo) and out[1] (hi). */
+  load(hi: number, lo: number, off: number, size: number, slot: number, out: Int32Array): void {
+    const id = this.resolve(hi, lo, off, size, slot, false);
+    const o = this.lastOff;
+    if ((this.flags[id] & RegionFlag.CTX) !== 0) {
+      this.ctxLoad(o, size, slot, out);
+      return;
+    }
+    const v = this.views[id];
+    switch (size) {
+      case 1: out[0] = v.getUint8(o); out[1] = 0; return;
+      case 2: out[0] = v.getUint16(o, true); out[1] = 0; return;
+      case 4: out[0] = v.getInt32(o, true); out[1] = 0; return;
+      default: out[0] = v.getInt32(o, true); out[1] = v.getInt32(o + 4, true); return;
+    }
+  }
+
+  store(hi: number, lo: number, off: number, size: number, slot: number, vlo: number, vhi: number): void {
+    const id = this.resolve(hi, lo, off, size, slot, true);
+    if ((this.flags[id] & RegionFlag.CTX) !== 0) {
+      throw new EmuFault('ctx', slot, `write of ${size} bytes to the context (xdp_md+${this.lastOff}); XDP programs cannot write ctx`, 'ctx', this.lastOff, size);
+    }
+    const v = this.views[id];
+    const o = this.lastOff;
+    switch (size) {
+      case 1: v.setUint8(o, vlo & 0xff); return;
+      case 2: v.setUint16(o, vlo & 0xffff, true); return;
+      case 4: v.setInt32(o, vlo, true); return;
+      default: v.setInt32(o, vlo, true); v.setInt32(o + 4, vhi, true); return;
+    }
+  }
+
+  /** A checked view of [ptr, ptr+len) for helpers: returns the buffer and offset. */
+  span(hi: number, lo: number, len: number, slot: number, write: boolean, what: string): { buf: Uint8Array; off: number; region: number } {
+    if (len === 0) return { buf: new Uint8Array(0), off: 0, region: -1 };
+    if (hi === 0 && lo === 0) throw new EmuFault('helper', slot, `${what}: null pointer`, 'null', 0, len);
+    const id = this.resolve(hi, lo, 0, len, slot, write);
+    if ((this.flags[id] & RegionFlag.CTX) !== 0) throw new EmuFault('helper', slot, `${what}: pointer to the context is not a buffer`, 'ctx', this.lastOff, len);
+    return { buf: this.bufs[id], off: this.lastOff, region: id };
+  }
+}
+
+export function hex32(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, '0');
+}
+
+export function ptrHi(region: number): number {
+  return REGION_TAG | region;
+}
+
+export function ptrLo(offset: number): number {
+  return (BIAS + offset) | 0;
+}
