@@ -130,7 +130,11 @@ export function kernelTestRun(objPath: string, progName: string, packet: Uint8Ar
  * instruction trace lines. Used for the recorded `message` of each fixture.
  */
 export function rejectionMessage(log: string): string {
-  const lines = log.split('\n').filter((l) => l.trim() !== '');
+  // Some messages lack their newline, so the stats block can start mid-line.
+  const lines = log
+    .replace(/(\S)(verification time \d+ usec)/g, '$1\n$2')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   let end = lines.findIndex((l) => l.startsWith('verification time '));
   if (end < 0) end = lines.length;
   const body = lines.slice(0, end);
