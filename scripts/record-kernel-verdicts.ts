@@ -67,6 +67,10 @@ export function main(argv: string[]): number {
         if (v.verdict === 'reject') console.log(v.log.split('\n').slice(-12).join('\n'));
         disagreements++;
       } else if (v.verdict === 'reject') {
+        if (v.stage === 'libbpf') {
+          console.log(`${where}: rejected by libbpf before the verifier ran: ${message}`);
+          disagreements++;
+        }
         if (exp.msg && !v.log.includes(exp.msg)) {
           console.log(`${where}: msg "${exp.msg}" not in kernel log; first error line: ${message}`);
           disagreements++;
