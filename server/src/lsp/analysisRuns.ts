@@ -12,7 +12,7 @@ import type { AnalysisHost } from '../worker/host';
 import type { AnalyzeReply } from '../worker/messages';
 import { failedDiagnostic, reportToDiagnostics, timeoutDiagnostic } from './diagnostics';
 import type { LineText } from './positions';
-import { StatusNotification, type StatusParams } from './protocol';
+import { StatusNotification, hasXdpProgram, type StatusParams } from './protocol';
 import { CHANGE_DEBOUNCE_MS, type SettingsSource } from './settings';
 
 export interface FinishedAnalysis {
@@ -24,10 +24,6 @@ export interface FinishedAnalysis {
   readonly compileMs: number;
 }
 
-/** Does the text contain an XDP program? (The extension activates on the same test.) */
-export function hasXdpProgram(text: string): boolean {
-  return /\bSEC\s*\(\s*"xdp/.test(text);
-}
 
 export function lineTextOf(doc: TextDocument): LineText {
   return (line0) => (line0 < doc.lineCount ? doc.getText({ start: { line: line0, character: 0 }, end: { line: line0 + 1, character: 0 } }).replace(/\r?\n$/, '') : undefined);

@@ -15,8 +15,10 @@ export interface CommandContext {
   readonly runs: AnalysisRuns;
   readonly overrides: SessionOverrides;
   readonly settings: SettingsSource;
-  /** Driver ids the tables know (empty while the driver tables have not landed). */
+  /** Driver ids the tables know. */
   readonly driverIds: () => readonly string[];
+  /** The canonical id for an id or alias. */
+  readonly findDriver: (id: string) => string | undefined;
 }
 
 export async function executeCommand(params: ExecuteCommandParams, ctx: CommandContext): Promise<unknown> {
@@ -28,11 +30,13 @@ export async function executeCommand(params: ExecuteCommandParams, ctx: CommandC
       let id = args[0] as string | null | undefined;
       if (id === undefined) id = await pick(ctx, 'Select the XDP driver to check against', ctx.driverIds());
       if (id === undefined) return null;
-      const known = ctx.driverIds();
-      if (id !== null && known.length > 0 && !known.includes(id)) {
-        throw new ResponseError(ErrorCodes.InvalidParams, `unknown driver '${id}' (known: ${known.join(', ')})`);
+      let canonical: string | null = null;
+      if (id !== null && id !== '') {
+        const found = ctx.findDriver(id);
+        if (!found) throw new ResponseError(ErrorCodes.InvalidParams, `unknown driver '${id}' (known: ${ctx.driverIds().join(', ')})`);
+        canonical = found;
       }
-      ctx.overrides.driver = id === '' ? null : id;
+      ctx.overrides.driver = canonical;
       ctx.runs.reanalyzeAll();
       return ctx.overrides.driver;
     }
@@ -64,7 +68,7 @@ export async function executeCommand(params: ExecuteCommandParams, ctx: CommandC
 
 /** Lets the user pick through window/showMessageRequest (Neovim shows it as vim.ui.select). */
 async function pick(ctx: CommandContext, message: string, items: readonly string[]): Promise<string | null | undefined> {
-  if (items.length === 0) throw new ResponseError(ErrorCodes.InvalidRequest, 'no driver tables available yet: pass a driver id as the argument');
+  if (items.length === 0) throw new ResponseError(ErrorCodes.InvalidRequest, 'no driver tables available');
   const none = '(none: skip driver checks)';
   const answer = await ctx.connection.window.showInformationMessage(message, ...[none, ...items].map((title) => ({ title })));
   if (!answer) return undefined;

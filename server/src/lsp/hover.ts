@@ -6,6 +6,7 @@ import { AllCodes, codeDocUrl } from '../core/diagnostics/codes';
 import type { Finding, Position } from '../core/diagnostics/finding';
 import { helperId } from '../core/isa/helpers';
 import type { FileReport } from '../core/report';
+import { HELPER_VERSIONS, KFUNC_VERSIONS, type VersionFact } from '../core/drivers/kernelFeatures';
 import { xdpHelper, xdpKfunc, type ArgKind, type RetKind } from '../core/verifier/helpers';
 import { rangeContains } from './positions';
 
@@ -115,7 +116,9 @@ function helperMarkdown(word: string): string | undefined {
           : 'Does not invalidate packet pointers.',
       ];
       if (proto.acquire) lines.push(`Acquires a reference (${proto.acquire}) that must be released on every path.`);
-      lines.push(`Available to XDP programs (source: ${proto.source}).`);
+      lines.push(`Prototype: ${proto.source}.`);
+      const since = sinceText(HELPER_VERSIONS[word]);
+      if (since) lines.push(since);
       return lines.join('\n\n');
     }
     if (id !== undefined) return `**helper ${word}** (id ${id}) — not callable from XDP programs (not in xdp_func_proto, net/core/filter.c @6.12).`;
@@ -125,10 +128,17 @@ function helperMarkdown(word: string): string | undefined {
     return [
       `**kfunc ${word}**`,
       `\`${retText(kfunc.ret)} ${word}(${kfunc.args.map((a, i) => argText(a, kfunc.sizes?.[i])).join(', ')})\``,
-      `Available to XDP programs (source: ${kfunc.source}).`,
+      `Prototype: ${kfunc.source}.`,
+      ...(sinceText(KFUNC_VERSIONS[word]) ? [sinceText(KFUNC_VERSIONS[word])!] : []),
     ].join('\n\n');
   }
   return undefined;
+}
+
+function sinceText(v: VersionFact | undefined): string | undefined {
+  if (!v) return undefined;
+  const xdp = v.xdp && v.xdp !== v.since ? `; usable from XDP programs since ${v.xdp}` : '';
+  return `Available since Linux ${v.since}${xdp} (source: ${v.source}${v.uncertain ? `; ${v.uncertain}` : ''}).`;
 }
 
 function actionMarkdown(name: string, a: { value: number; meaning: string }, report: FileReport | undefined): string {

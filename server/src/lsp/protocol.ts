@@ -12,7 +12,7 @@ export const ServerCommands = {
   disassembly: 'xdp.server.disassembly',
   /** [uri?]: analyse again (all open documents without an argument). */
   reanalyze: 'xdp.server.reanalyze',
-  /** [] -> string[]: driver ids the tables know (empty until the driver tables exist). */
+  /** [] -> string[]: driver ids the tables know. */
   listDrivers: 'xdp.server.listDrivers',
 } as const;
 
@@ -31,3 +31,11 @@ export interface StatusParams {
 
 /** URI scheme of the annotated disassembly view: xdp-disasm:/path/file.c.s?<encoded document uri>. */
 export const DISASM_SCHEME = 'xdp-disasm';
+
+/**
+ * Does the text contain an XDP program? The extension starts the server on the same test and
+ * the server analyses only such files: a section name is what makes a C file an XDP program.
+ */
+export function hasXdpProgram(text: string): boolean {
+  return /\bSEC\s*\(\s*"xdp/.test(text);
+}

@@ -9,6 +9,7 @@ import {
   type InitializeResult,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { driverIds, findDriver } from '../core/drivers';
 import { AnalysisHost } from '../worker/host';
 import { AnalysisRuns, lineTextOf } from './analysisRuns';
 import { codeActions } from './codeActions';
@@ -92,7 +93,7 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): R
 
   connection.onExecuteCommand((params) => {
     if (!runs || !settings) return null;
-    return executeCommand(params, { connection, host, runs, overrides, settings, driverIds: () => [] });
+    return executeCommand(params, { connection, host, runs, overrides, settings, driverIds, findDriver: (id) => findDriver(id)?.id });
   });
 
   connection.onShutdown(() => host.dispose());
