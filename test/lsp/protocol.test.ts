@@ -265,10 +265,34 @@ describe('settings', () => {
 });
 
 describe('commands', () => {
-  it('lists its commands and selects a driver for the session', async () => {
-    const r = await lsp.client.executeCommand(ServerCommands.selectDriver, ['generic']);
-    expect(r).toBe('generic');
+  it('selects a driver for the session by id or alias, and refuses an unknown one', async () => {
+    const ids = (await lsp.client.executeCommand(ServerCommands.listDrivers)) as string[];
+    expect(ids).toContain('generic');
+    expect(ids).toContain('mlx5_core');
+    expect(await lsp.client.executeCommand(ServerCommands.selectDriver, ['generic'])).toBe('generic');
+    expect(await lsp.client.executeCommand(ServerCommands.selectDriver, ['mlx5'])).toBe('mlx5_core');
+    await expect(lsp.client.executeCommand(ServerCommands.selectDriver, ['no-such-nic'])).rejects.toThrow(/unknown driver 'no-such-nic'/);
     expect(await lsp.client.executeCommand(ServerCommands.selectDriver, [null])).toBeNull();
+  });
+
+  it('returns the annotated disassembly of the last compiled object', async () => {
+    const path = tempFile('helpers.bpf.c', HELPERS);
+    const uri = lsp.client.open(path);
+    await lsp.client.diagnosticsFor(uri, 1);
+    const text = (await lsp.client.executeCommand(ServerCommands.disassembly, [uri])) as string;
+    expect(text).toContain('xdp_push (section xdp');
+    expect(text).toMatch(/call 44 +\/\/ bpf_xdp_adjust_head|call 44 \/\/ bpf_xdp_adjust_head/);
+    expect(text).toContain('return bpf_redirect(1, 0);');
+    expect(text).toMatch(/\bexit\b/);
+    lsp.client.close(uri);
+  });
+
+  it('refuses the disassembly of a document that never compiled', async () => {
+    const path = tempFile('typo.bpf.c', TYPO);
+    const uri = lsp.client.open(path);
+    await lsp.client.diagnosticsFor(uri, 1);
+    await expect(lsp.client.executeCommand(ServerCommands.disassembly, [uri])).rejects.toThrow(/no compiled object yet/);
+    lsp.client.close(uri);
   });
 
   it('refuses a malformed kernel version', async () => {
