@@ -18,6 +18,7 @@ export const FIXTURE_COMPILERS: Record<string, string> = {
   subprogs: 'clang',
   sections: 'clang',
   kfuncs: 'clang',
+  legacy: 'clang',
 };
 
 export function hasTool(cmd: string): boolean {

@@ -182,12 +182,15 @@ function applyReloc(
       insns[slot + 1] = { ...insns[slot + 1]!, imm: kc.offset };
       return undefined;
     }
-    const bt = ctx.btf?.byName(sym.name, 'var');
-    if (!bt) return err(`relocation against unknown symbol '${sym.name}': no BTF for this extern`);
-    // Typed ksym: BPF_PSEUDO_BTF_ID; the kernel BTF id is resolved by the loader at load time.
-    insns[slot] = withImm(insn, LdImm64Src.BTF_ID, 0, 0);
+    const bt = ctx.btf?.byName(sym.name, 'var') ?? ctx.btf?.byName(sym.name, 'func');
+    if (!bt || (bt.kind !== 'var' && bt.kind !== 'func')) return err(`relocation against unknown symbol '${sym.name}': no BTF for this extern`);
+    // Typed ksym (a variable with a type, or a kfunc's address): BPF_PSEUDO_BTF_ID with the
+    // kernel BTF id resolved at load time. Typeless ksym (`extern const void x __ksym`): a plain
+    // 64-bit address. Both are unknown here, so imm stays 0 (libbpf 6.12, bpf_object__relocate_data).
+    const typeless = bt.kind === 'var' && ctx.btf!.resolveId(bt.type) === 0;
+    insns[slot] = withImm(insn, typeless ? LdImm64Src.IMM : LdImm64Src.BTF_ID, 0, 0);
     insns[slot + 1] = { ...insns[slot + 1]!, imm: 0 };
-    ctx.warnings.push(`relo: ${where}, instruction ${slot}: kernel symbol '${sym.name}' left unresolved (BTF id 0)`);
+    ctx.warnings.push(`relo: ${where}, instruction ${slot}: kernel symbol '${sym.name}' left unresolved (${typeless ? 'address' : 'BTF id'} 0)`);
     return undefined;
   }
   if (sym.shndx >= Shn.LORESERVE) return err(`relocation against '${symName}' in special section 0x${sym.shndx.toString(16)}; forgot to initialize a global variable?`);
