@@ -8,7 +8,7 @@
 
 import type { Scalar, Tnum } from './scalar';
 import {
-  HI32, LO32, M64, TNUM_UNKNOWN, tnumClearSubreg, tnumIntersect, tnumOr, tnumRange, tnumSubreg,
+  HI32, LO32, M64, TNUM_UNKNOWN, tnumClearSubreg, tnumStep, tnumIntersect, tnumOr, tnumRange, tnumSubreg,
 } from './tnum';
 
 export const S64_MIN = -0x8000000000000000n;
@@ -122,6 +122,19 @@ export function updateBounds64(w: W): void {
   if (v > w.umin) w.umin = v;
   const umax = v | m;
   if (umax < w.umax) w.umax = umax;
+  // When the u64 range and the tnum share exactly one value, the register is that constant (the running
+  // 6.18 kernel does this; checked by kernelDiff.test.ts). Sound: the value set is the intersection.
+  if (m !== 0n && w.umin <= w.umax) {
+    const next = tnumStep(w.t, w.umin);
+    const uminIn = (w.umin & ~m) === v;
+    if (uminIn) {
+      if (next > w.umax) markKnown(w, w.umin);
+    } else if (next === umax) {
+      markKnown(w, umax);
+    } else if (next <= w.umax && tnumStep(w.t, next) > w.umax) {
+      markKnown(w, next);
+    }
+  }
 }
 
 export function updateBounds(w: W): void {

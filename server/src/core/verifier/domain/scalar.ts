@@ -146,13 +146,11 @@ export const Scalar = {
   /** BPF_NEG: 0 - x in the given width. */
   neg: scalarNeg,
   /**
-   * BPF_END. The kernel makes the register unknown (64-bit, even for 16/32-bit forms), so this does too;
-   * endianPrecise is the tracked version for analyses that are not about verdicts.
+   * BPF_END on a little-endian host: `le` keeps the low bits (a no-op for 64), `be`/`bswap` swap the
+   * bytes of the tnum and re-derive the bounds. The running 6.18 kernel tracks byte swaps this way
+   * (checked by kernelDiff.test.ts); the 6.12 source made the register unknown.
    */
-  endian(s: Scalar, kind: 'le' | 'be' | 'bswap', bits: 16 | 32 | 64): Scalar {
-    void s; void kind; void bits;
-    return UNKNOWN_SCALAR;
-  },
+  endian: scalarEndianPrecise,
   endianPrecise: scalarEndianPrecise,
   /** MOVSX: `r = (s8|s16|s32) r2` (is64) or `w = (s8|s16) w2`. */
   movsx: scalarMovsx,

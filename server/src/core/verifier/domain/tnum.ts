@@ -150,6 +150,39 @@ export function tnumMul(a: TnumT, b: TnumT): TnumT {
   return acc;
 }
 
+/**
+ * The smallest member of t strictly greater than z, or 2^64 when there is none. Walks the bits from the
+ * top following z + 1 while t allows; on the first fixed bit that is below z + 1's bit, backs up to the
+ * lowest free bit seen so far where z + 1 had a 0, sets it and takes the smallest tail.
+ */
+export function tnumStep(t: TnumT, z: bigint): bigint {
+  const NONE = 0x10000000000000000n;
+  const v = t.value;
+  const m = t.mask;
+  if (z >= (v | m)) return NONE;
+  const y = z + 1n;
+  if (y <= v) return v;
+  let lastFree = -1n;
+  for (let i = 63n; i >= 0n; i--) {
+    const b = 1n << i;
+    const yb = y & b;
+    if ((m & b) !== 0n) {
+      if (yb === 0n) lastFree = i;
+      continue;
+    }
+    const vb = v & b;
+    if (vb === yb) continue;
+    if (vb > yb) {
+      // t's fixed 1 above y's 0: keep y's prefix, then the smallest tail.
+      return (y & ~((b << 1n) - 1n)) | b | (v & (b - 1n));
+    }
+    if (lastFree < 0n) return NONE;
+    const p = 1n << lastFree;
+    return (y & ~((p << 1n) - 1n)) | p | (v & (p - 1n));
+  }
+  return y;
+}
+
 /** True when a and b have a common member (their known bits agree where both are known). */
 export function tnumOverlap(a: TnumT, b: TnumT): boolean {
   const mu = ~a.mask & ~b.mask & M64;
