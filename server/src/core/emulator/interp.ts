@@ -28,10 +28,10 @@ function variants(code: number, o: Operands): string | undefined {
   return `switch(off){${parts.map(([f, s]) => `case ${f}:${s}break;`).join('')}default:bad(m,img,pc);}`;
 }
 
-const EXIT = `if(depth===0){m.leave();m.steps=steps;return;}
+const EXIT = `if(depth===0){m.onExit();m.leave();m.steps=steps;return;}
 depth--;m.leave();pc=rets.pop();t=saved.length-8;R[12]=saved[t];R[13]=saved[t+1];R[14]=saved[t+2];R[15]=saved[t+3];R[16]=saved[t+4];R[17]=saved[t+5];R[18]=saved[t+6];R[19]=saved[t+7];saved.length=t;break;`;
 
-function buildSource(): string {
+function buildSource(traced: boolean): string {
   const cases: string[] = [];
   for (let code = 0; code < 256; code++) {
     const cls = code & 7;
@@ -86,6 +86,7 @@ m.enter(pc);
 try{
 for(;;){
 if(++steps>=P)P=m.poll(steps,pc);
+${traced ? 'm.onStep(pc);' : ''}
 D=DS[pc]<<1;S=SS[pc];off=OF[pc];imm=IM[pc];
 switch(C[pc]){
 ${cases.join('\n')}
@@ -109,14 +110,16 @@ export function callxBad(_m: Machine, pc: number, lo: number, hi: number): never
   throw new EmuFault('call', pc, `callx target 0x${(hi >>> 0).toString(16)}${(lo >>> 0).toString(16).padStart(8, '0')} is neither a function pointer nor a helper id`);
 }
 
-const SOURCE = buildSource();
+function build(traced: boolean): ExecFn {
+  // `S` is the raw src register number (the call kinds need it); register operands index R with it
+  // doubled, so `R[S]`/`R[S+1]` are rewritten.
+  const src = buildSource(traced).replace(/R\[S\]/g, 'R[S<<1]').replace(/R\[S\+1\]/g, 'R[(S<<1)+1]');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const factory = new Function('EmuFault', 'mulhi', 'udiv64', 'umod64', 'sdiv64', 'smod64', 'atomic', 'bad', 'callxBad',
+    `return function interp(m,img,LD,entry){${src}};`);
+  return factory(EmuFault, mulhi, udiv64, umod64, sdiv64, smod64, atomic, bad, callxBad) as ExecFn;
+}
 
-// The register `S` is the raw src register number (needed for call kinds); the templates index R with
-// it doubled, so the generated text rebinds S before use. We do that by rewriting `R[S]`/`R[S+1]`.
-const FINAL = SOURCE.replace(/R\[S\]/g, 'R[S<<1]').replace(/R\[S\+1\]/g, 'R[(S<<1)+1]');
-
-// eslint-disable-next-line @typescript-eslint/no-implied-eval
-const factory = new Function('EmuFault', 'mulhi', 'udiv64', 'umod64', 'sdiv64', 'smod64', 'atomic', 'bad', 'callxBad',
-  `return function interp(m,img,LD,entry){${FINAL}};`);
-
-export const interpret: ExecFn = factory(EmuFault, mulhi, udiv64, umod64, sdiv64, smod64, atomic, bad, callxBad) as ExecFn;
+export const interpret: ExecFn = build(false);
+/** The same interpreter calling m.onStep before every instruction (per-instruction traces). */
+export const interpretTraced: ExecFn = build(true);

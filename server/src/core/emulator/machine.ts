@@ -41,6 +41,9 @@ export class Machine {
     throw new EmuFault('kfunc', slot, `kfunc ${name} is not available`);
   };
   private readonly ldCache = new Map<Image, Int32Array>();
+  /** Traced runs only: called before each instruction, and when a frame exits. */
+  onStep: (slot: number) => void = () => {};
+  onExit: () => void = () => {};
 
   constructor(
     readonly tiers: { interp: ExecFn; jit: ExecFn },

@@ -59,6 +59,8 @@ export class Memory {
   readonly flags: number[] = [];
   readonly names: string[] = [];
   private readonly byBuf = new Map<Uint8Array, number>();
+  /** Set by traced runs: called for every store with the region name and offset in it. */
+  onStore: ((region: string, offset: number, size: number, lo: number, hi: number) => void) | undefined = undefined;
   /** Special loads from the context region (xdp_md fields that become pointers). */
   ctxLoad: (off: number, size: number, slot: number, out: Int32Array) => void = (off, size, slot) => {
     throw new EmuFault('ctx', slot, `no context`, 'ctx', off, size);
@@ -136,6 +138,7 @@ export class Memory {
     }
     const v = this.views[id];
     const o = this.lastOff;
+    if (this.onStore !== undefined) this.onStore(this.names[id], o - this.start[id], size, vlo, vhi);
     switch (size) {
       case 1: v.setUint8(o, vlo & 0xff); return;
       case 2: v.setUint16(o, vlo & 0xffff, true); return;

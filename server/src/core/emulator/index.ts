@@ -1,0 +1,212 @@
+// Public API of the emulator: run an XDP program of a loaded object on a packet, as
+// BPF_PROG_TEST_RUN would, with every memory access checked. Pure: no IO, no timers besides
+// performance.now() for nsPerRun.
+
+import type { LoadedObject, Program } from '../program';
+import { XdpEnv, XDP_PACKET_HEADROOM, type Metadata, type Output, type Redirect, type Route, type XdpCtxInput } from './env';
+import { xdpHelper } from './helpers';
+import { imageOf } from './image';
+import { interpret, interpretTraced } from './interp';
+import { jitExec } from './jit';
+import { Machine, type Tier } from './machine';
+import { createMaps, diffSnapshots, Errno, snapshot, type MapChange, type MapState } from './maps';
+import { EmuFault, RegionFlag, type Fault } from './memory';
+import { faultRecord } from './faults';
+
+export { createMaps, MapState, type MapChange } from './maps';
+export type { Fault } from './memory';
+export type { Route, Metadata, Redirect, Output, XdpCtxInput } from './env';
+export type { Tier } from './machine';
+export { runBare, bareProgram } from './bare';
+
+export const XDP_ACTIONS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'] as const;
+export type XdpAction = (typeof XDP_ACTIONS)[number] | `unknown(${string})`;
+
+export interface RunOptions {
+  readonly packet: Uint8Array;
+  readonly ctx?: XdpCtxInput;
+  /** Map contents (from createMaps(obj)); mutated by the run. Fresh maps when omitted. */
+  readonly maps?: MapState;
+  /** Headroom before the packet (the selected driver's); BPF_PROG_TEST_RUN uses 256. */
+  readonly headroom?: number;
+  /** Runs the program this many times on the same buffer, as the kernel's test run does. */
+  readonly repeat?: number;
+  readonly trace?: boolean;
+  readonly tier?: Tier;
+  readonly stepLimit?: number;
+  readonly cancel?: Int32Array;
+  readonly seed?: number;
+  readonly cpu?: number;
+  readonly routes?: readonly Route[];
+  readonly metadata?: Metadata;
+  /** MTU of the receiving device (check_mtu, fib_lookup), and of other devices by ifindex. */
+  readonly mtu?: number;
+  readonly ifindexMtus?: ReadonlyMap<number, number>;
+}
+
+export interface TraceStep {
+  readonly slot: number;
+  /** Registers the instruction changed: [reg, new value as 16 hex digits]. */
+  readonly regs: Array<readonly [number, string]>;
+  /** Memory it wrote: region name, offset in the region, bytes as hex. */
+  readonly mem: Array<{ readonly region: string; readonly offset: number; readonly hex: string }>;
+}
+
+/** Traces at most this many instructions (the run itself continues to its end). */
+export const TRACE_LIMIT = 100_000;
+
+function attachTrace(m: Machine, out: TraceStep[]): void {
+  const prev = new Int32Array(22);
+  let cur: TraceStep | undefined;
+  const flush = () => {
+    if (!cur) return;
+    for (let r = 0; r < 11; r++) {
+      if (m.regs[2 * r] !== prev[2 * r] || m.regs[2 * r + 1] !== prev[2 * r + 1]) {
+        cur.regs.push([r, (m.regs[2 * r + 1] >>> 0).toString(16).padStart(8, '0') + (m.regs[2 * r] >>> 0).toString(16).padStart(8, '0')]);
+      }
+    }
+    cur = undefined;
+  };
+  m.onStep = (slot) => {
+    flush();
+    prev.set(m.regs);
+    if (out.length < TRACE_LIMIT) {
+      cur = { slot, regs: [], mem: [] };
+      out.push(cur);
+    }
+  };
+  m.onExit = flush;
+  m.mem.onStore = (region, offset, size, lo, hi) => {
+    if (!cur) return;
+    const b = new Uint8Array(8);
+    const dv = new DataView(b.buffer);
+    dv.setInt32(0, lo, true);
+    dv.setInt32(4, hi, true);
+    cur.mem.push({ region, offset, hex: [...b.subarray(0, size)].map((x) => x.toString(16).padStart(2, '0')).join('') });
+  };
+}
+
+export interface RunResult {
+  /** r0 (the kernel's retval is its low 32 bits). */
+  readonly retval: number;
+  readonly action: XdpAction;
+  /** data_out: the bytes from data_meta to data_end. */
+  readonly packet: Uint8Array;
+  /** Length of the metadata at the front of `packet`. */
+  readonly metaLen: number;
+  readonly redirect?: Redirect;
+  readonly mapChanges: MapChange[];
+  readonly output: Output;
+  readonly faults: Fault[];
+  readonly steps: number;
+  readonly nsPerRun: number;
+  /** Set when the test run itself refuses the input (packet size), as the kernel's EINVAL. */
+  readonly error?: string;
+  readonly trace?: TraceStep[];
+}
+
+const KFUNC_EOPNOTSUPP = -95;
+
+export function actionName(retval: number): XdpAction {
+  return retval >= 0 && retval < XDP_ACTIONS.length ? XDP_ACTIONS[retval] : `unknown(${retval >>> 0})`;
+}
+
+export function run(program: Program, obj: LoadedObject, opts: RunOptions): RunResult {
+  const maps = opts.maps ?? createMaps(obj);
+  const before = snapshot(maps);
+  const repeat = Math.max(1, opts.repeat ?? 1);
+  const tracing: TraceStep[] | undefined = opts.trace ? [] : undefined;
+  const tiers = tracing ? { interp: interpretTraced, jit: interpretTraced } : { interp: interpret, jit: jitExec };
+  const m = new Machine(tiers, opts.tier ?? 'interp', opts.stepLimit ?? 50_000_000, opts.cancel);
+  if (tracing) attachTrace(m, tracing);
+  const env = new XdpEnv(m, obj, program, maps, {
+    ctx: opts.ctx ?? {}, cpu: opts.cpu ?? 0, routes: opts.routes ?? [], metadata: opts.metadata,
+    mtu: opts.mtu ?? 1500, ifindexes: opts.ifindexMtus ?? new Map([[opts.ctx?.ingressIfindex ?? 1, opts.mtu ?? 1500]]),
+    seed: opts.seed ?? 1, clockStartNs: 1_000_000_000n,
+  });
+  const headroom = opts.headroom ?? XDP_PACKET_HEADROOM;
+  const refused = env.load(opts.packet, headroom);
+  if (refused) {
+    return { retval: 0, action: 'XDP_ABORTED', packet: new Uint8Array(0), metaLen: 0, mapChanges: [], output: env.output, faults: [], steps: 0, nsPerRun: 0, error: refused };
+  }
+  m.helper = (mm, id, slot) => xdpHelper(env, mm, id, slot);
+  m.kfunc = (mm, name, slot) => kfunc(env, mm, name, slot);
+  m.mapValueRegion = (index, slot) => {
+    const mp = maps.maps[index];
+    if (!mp) throw new EmuFault('invalid-insn', slot, `lddw refers to map ${index}, which the object does not define`);
+    const e = mp.entries.values().next().value;
+    if (!e) throw new EmuFault('invalid-insn', slot, `lddw takes the address of ${mp.def.name}'s value, but it has none`);
+    const ro = mp.def.readonly === true || (mp.def.flags & 0x80) !== 0;
+    return m.mem.regionOf(e.values[0], `${mp.def.name} value`, ro ? 0 : RegionFlag.WRITABLE);
+  };
+  const img = imageOf(program);
+  const faults: Fault[] = [];
+  const t0 = performance.now();
+  let runs = 0;
+  for (let i = 0; i < (tracing ? 1 : repeat); i++) {
+    m.regs.fill(0);
+    const [cl, ch] = env.ctxPointer();
+    m.regs[2] = cl;
+    m.regs[3] = ch;
+    m.tailCalls = 0;
+    m.depth = 0;
+    try {
+      m.exec(img, 0);
+    } catch (e) {
+      if (!(e instanceof EmuFault)) throw e;
+      m.depth = 0;
+      faults.push(faultRecord(e, program));
+      break;
+    }
+    runs++;
+  }
+  const nsPerRun = runs ? ((performance.now() - t0) * 1e6) / runs : 0;
+  // A fault is what the kernel can never do for a verified program; we report it and, like a
+  // program that trapped, give XDP_ABORTED.
+  const retval = faults.length ? 0 : m.regs[0] >>> 0;
+  return {
+    retval,
+    action: faults.length ? 'XDP_ABORTED' : actionName(retval),
+    packet: env.dataOut(),
+    metaLen: env.data - env.dataMeta,
+    ...(env.redirect && retval === 4 ? { redirect: env.redirect } : {}),
+    mapChanges: diffSnapshots(maps, before, snapshot(maps)),
+    output: env.output,
+    faults,
+    steps: m.steps,
+    nsPerRun,
+    ...(tracing ? { trace: tracing } : {}),
+  };
+}
+
+/**
+ * Metadata kfuncs (net/core/xdp.c, 6.12): bpf_xdp_metadata_rx_timestamp(ctx, u64 *),
+ * bpf_xdp_metadata_rx_hash(ctx, u32 *hash, enum xdp_rss_hash_type *), bpf_xdp_metadata_rx_vlan_tag(ctx,
+ * __be16 *proto, u16 *tci). Without a value from the caller they answer -EOPNOTSUPP, as for a program
+ * that is not device-bound or a driver without the callback.
+ */
+function kfunc(env: XdpEnv, m: Machine, name: string | undefined, slot: number): void {
+  const md = env.opts.metadata;
+  const put = (r: number, len: number, write: (dv: DataView) => void) => {
+    const s = m.mem.span(m.regs[2 * r + 1], m.regs[2 * r], len, slot, true, name ?? 'kfunc');
+    write(new DataView(s.buf.buffer, s.buf.byteOffset + s.off, len));
+  };
+  let r0 = KFUNC_EOPNOTSUPP;
+  switch (name) {
+    case 'bpf_xdp_metadata_rx_timestamp':
+      if (md?.timestamp !== undefined) { put(2, 8, (dv) => dv.setBigUint64(0, md.timestamp!, true)); r0 = 0; }
+      break;
+    case 'bpf_xdp_metadata_rx_hash':
+      if (md?.hash) { put(2, 4, (dv) => dv.setUint32(0, md.hash!.hash, true)); put(3, 4, (dv) => dv.setUint32(0, md.hash!.type, true)); r0 = 0; }
+      break;
+    case 'bpf_xdp_metadata_rx_vlan_tag':
+      if (md?.vlan) { put(2, 2, (dv) => dv.setUint16(0, md.vlan!.proto, false)); put(3, 2, (dv) => dv.setUint16(0, md.vlan!.tci, true)); r0 = 0; }
+      break;
+    default:
+      throw new EmuFault('kfunc', slot, `kfunc ${name ?? '(unnamed: no kfunc record for this call)'} is not emulated`);
+  }
+  m.regs[0] = r0;
+  m.regs[1] = r0 < 0 ? -1 : 0;
+  void Errno;
+}
+
