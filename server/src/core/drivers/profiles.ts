@@ -5,6 +5,8 @@
 // linux-source-6.12 are listed in verified.ts (a test checks them against the source tree).
 // Corrections against the reference: mvpp2 data_meta is supported (mvpp2_main.c:4006 @6.12.117
 // passes meta_valid=true; the reference JSON says false while its own note says true).
+// maxMtu values for ixgbe, ixgbevf, veth, tun, nfp, sfc and mvneta were read from the reference's
+// notes (its numeric column left them as text); tailroom values are hand-computed (see notes).
 // Byte values: x86_64, 4 KiB pages (see profile.ts).
 
 import type { DriverProfile } from './profile';
@@ -243,7 +245,7 @@ export const PROFILE_ROWS: readonly DriverProfile[] = [
     tailGrow: { value: true, source: S16, note: "frame_sz = ixgbe_rx_pg_size()/2" },
     tailroom: { value: 22, source: S16, uncertain: "computed by hand from frame_sz for x86_64/4K pages and MTU 1500", note: "frame_sz = ixgbe_rx_pg_size()/2 = 2048 for MTU 1500: 2048 - 192 - 1514 - 320" },
     rxSg: { value: false, source: S16, note: "no" },
-    maxMtu: { value: null, source: S16, note: "attach: MTU+22 <= ixgbe_rx_bufsz (3072 with 3K buffers -> 3050; ebpf-docs 3050). change_mtu with XDP: MTU+26 <= 3072 -> 3046 (2048 if legacy-rx)" },
+    maxMtu: { value: 3050, source: S16, note: "attach: MTU+22 <= ixgbe_rx_bufsz (3072 with 3K buffers -> 3050; ebpf-docs 3050). change_mtu with XDP: MTU+26 <= 3072 -> 3046 (2048 if legacy-rx)" },
     xskZeroCopy: { value: true, source: S16, note: "since 4.20" },
     kfuncs: {
       rx_timestamp: { value: false, source: S17 },
@@ -324,7 +326,7 @@ export const PROFILE_ROWS: readonly DriverProfile[] = [
     tailGrow: { value: true, source: S25, note: "frame_sz = ixgbevf_rx_frame_truesize() = page/2" },
     tailroom: { value: 150, source: S25, uncertain: "computed by hand from frame_sz for x86_64/4K pages and MTU 1500", note: "frame_sz = ixgbevf_rx_pg_size()/2 = 2048: 2048 - 64 - 1514 - 320" },
     rxSg: { value: false, source: S25, note: "no" },
-    maxMtu: { value: null, source: S25, note: "MTU+22 <= ixgbevf_rx_bufsz: 1664 (2K build_skb buffers) -> 1642; 3072 with large buffers -> 3050 (ebpf-docs 3050)" },
+    maxMtu: { value: 1642, source: S25, uncertain: "2K buffers assumed (build_skb); 3050 with 3K buffers", note: "MTU+22 <= ixgbevf_rx_bufsz: 1664 (2K build_skb buffers) -> 1642; 3072 with large buffers -> 3050 (ebpf-docs 3050)" },
     xskZeroCopy: { value: false, source: S25 },
     kfuncs: {
       rx_timestamp: { value: false, source: S26 },
@@ -459,7 +461,7 @@ export const PROFILE_ROWS: readonly DriverProfile[] = [
     tailGrow: { value: true, source: S37, note: "frame_sz = skb_end_pointer - head + shinfo" },
     tailroom: { value: null, source: S37, uncertain: "not computed: frame_sz depends on the buffer layout", note: "frame_sz = skb_end_pointer - head + shinfo" },
     rxSg: { value: true, source: S37, uncertain: "veth RX_SG introduction version", note: "yes (since ebpf-docs lists 5.5 (uncertain; xdp.frags exists since 5.18))" },
-    maxMtu: { value: null, source: S37, note: "peer MTU <= SKB_WITH_OVERHEAD(PAGE_SIZE - VETH_XDP_HEADROOM) - peer->hard_header_len = 3506 (ebpf-docs: 3520, ignoring hard_header_len); frags progs: + PAGE_SIZE*MAX_SKB_FRAGS" },
+    maxMtu: { value: 3506, source: S37, uncertain: "peer MTU limit; ebpf-docs says 3520", note: "peer MTU <= SKB_WITH_OVERHEAD(PAGE_SIZE - VETH_XDP_HEADROOM) - peer->hard_header_len = 3506 (ebpf-docs: 3520, ignoring hard_header_len); frags progs: + PAGE_SIZE*MAX_SKB_FRAGS" },
     xskZeroCopy: { value: false, source: S37 },
     kfuncs: {
       rx_timestamp: { value: true, source: S37, note: "since ts/hash 6.3, vlan 6.8" },
@@ -486,7 +488,7 @@ export const PROFILE_ROWS: readonly DriverProfile[] = [
     tailGrow: { value: true, source: S39, note: "frame_sz = buflen" },
     tailroom: { value: null, source: S39, uncertain: "not computed: frame_sz depends on the buffer layout", note: "frame_sz = buflen" },
     rxSg: { value: false, source: S39, note: "no" },
-    maxMtu: { value: null, source: S39, note: "no attach-time limit. Native build path only if TAP, non-blocking write (e.g. vhost-net/O_NONBLOCK), sk_sndbuf==INT_MAX, no zerocopy and SKB_DATA_ALIGN(len+TUN_RX_PAD+256)+320 <= PAGE_SIZE (len <= 3456 on x86_64); everything else runs the prog via do_xdp_generic (ebpf-docs lists 1500)" },
+    maxMtu: { value: 3456, source: S39, uncertain: "native path only; other packets run through generic XDP", note: "no attach-time limit. Native build path only if TAP, non-blocking write (e.g. vhost-net/O_NONBLOCK), sk_sndbuf==INT_MAX, no zerocopy and SKB_DATA_ALIGN(len+TUN_RX_PAD+256)+320 <= PAGE_SIZE (len <= 3456 on x86_64); everything else runs the prog via do_xdp_generic (ebpf-docs lists 1500)" },
     xskZeroCopy: { value: false, source: S39 },
     kfuncs: {
       rx_timestamp: { value: false, source: S39 },
@@ -513,7 +515,7 @@ export const PROFILE_ROWS: readonly DriverProfile[] = [
     tailGrow: { value: true, source: S41, note: "frame_sz = PAGE_SIZE - NFP_NET_RX_BUF_HEADROOM" },
     tailroom: { value: null, source: S41, uncertain: "not computed: frame_sz depends on the buffer layout", note: "frame_sz = PAGE_SIZE - NFP_NET_RX_BUF_HEADROOM" },
     rxSg: { value: false, source: S41, note: "no" },
-    maxMtu: { value: null, source: S41, uncertain: "exact max MTU", note: "fl_bufsz (64 + 256 + prepend(<=64) + 22 + MTU, aligned, + 320) must be <= PAGE_SIZE -> ~3370 on x86_64 (hand-computed; ebpf-docs lists 4096)" },
+    maxMtu: { value: 3370, source: S41, uncertain: "exact max MTU", note: "fl_bufsz (64 + 256 + prepend(<=64) + 22 + MTU, aligned, + 320) must be <= PAGE_SIZE -> ~3370 on x86_64 (hand-computed; ebpf-docs lists 4096)" },
     xskZeroCopy: { value: true, source: S41, note: "since 5.18 (NFD3 only)" },
     kfuncs: {
       rx_timestamp: { value: false, source: S41 },
@@ -621,7 +623,7 @@ export const PROFILE_ROWS: readonly DriverProfile[] = [
     tailGrow: { value: true, source: S53, note: "frame_sz = efx->rx_page_buf_step" },
     tailroom: { value: null, source: S53, uncertain: "not computed: frame_sz depends on the buffer layout", note: "frame_sz = efx->rx_page_buf_step" },
     rxSg: { value: false, source: S53, note: "no (packets spanning >1 RX fragment are dropped: 'XDP is not possible with multiple receive fragments')" },
-    maxMtu: { value: null, source: S53, note: "efx_xdp_max_mtu() = PAGE_SIZE - (EFX_MAX_FRAME_LEN(0) + page_state + rx_prefix + padding + ip_align + 128 + 320); ~3.5K (ebpf-docs: 3508-3530 by NIC)" },
+    maxMtu: { value: 3500, source: S53, uncertain: "approximate: efx_xdp_max_mtu() depends on the NIC (ebpf-docs 3508-3530)", note: "efx_xdp_max_mtu() = PAGE_SIZE - (EFX_MAX_FRAME_LEN(0) + page_state + rx_prefix + padding + ip_align + 128 + 320); ~3.5K (ebpf-docs: 3508-3530 by NIC)" },
     xskZeroCopy: { value: false, source: S53 },
     kfuncs: {
       rx_timestamp: { value: false, source: S53 },
@@ -648,7 +650,7 @@ export const PROFILE_ROWS: readonly DriverProfile[] = [
     tailGrow: { value: true, source: S56, note: "frame_sz = PAGE_SIZE" },
     tailroom: { value: null, source: S56, uncertain: "not computed: frame_sz depends on the buffer layout", note: "frame_sz = PAGE_SIZE" },
     rxSg: { value: true, source: S56, note: "yes (since 5.18 (first xdp.frags driver))" },
-    maxMtu: { value: null, source: S56, note: "MVNETA_MAX_RX_BUF_SIZE = PAGE_SIZE - SKB_DATA_ALIGN(shinfo + 256): 3520 on 64-bit (ebpf-docs), smaller on 32-bit ARM" },
+    maxMtu: { value: 3520, source: S56, note: "MVNETA_MAX_RX_BUF_SIZE = PAGE_SIZE - SKB_DATA_ALIGN(shinfo + 256): 3520 on 64-bit (ebpf-docs), smaller on 32-bit ARM" },
     xskZeroCopy: { value: false, source: S56 },
     kfuncs: {
       rx_timestamp: { value: false, source: S56 },

@@ -49,6 +49,11 @@ function nextSlot(program: Program, slot: number): number {
 
 /** What one R0-defining instruction can leave in R0. */
 function defValues(program: Program, vr: VerifyResult, def: number): ValueSet | undefined {
+  // `r0 = imm` (64-bit: sign-extended; 32-bit: zero-extended) and `r0 = imm64` are exact, which the
+  // joined state after them may not be when paths merge right behind the move.
+  const insn = program.insns[def];
+  if (insn && insn.dst === 0 && (insn.code === 0xb7 || insn.code === 0xb4)) return ValueSet.of([insn.imm >>> 0]);
+  if (insn && insn.dst === 0 && isLdImm64(insn.code) && insn.src === 0 && insn.imm64 !== undefined) return ValueSet.of([Number(insn.imm64 & 0xffffffffn)]);
   const call = vr.calls.find((c) => c.slot === def);
   if (call) {
     const red = redirectHelperValues(call);
