@@ -1,0 +1,371 @@
+// Calls: helpers (prototype table in helpers.ts), kfuncs, bpf-to-bpf calls and callbacks
+// (kernel/bpf/verifier.c @6.12: check_helper_call, check_func_arg, check_helper_mem_access,
+// check_mem_size_reg, check_func_call, prepare_func_exit, check_reference_leak).
+
+import type { Insn } from '../isa/insn';
+import { MapType } from '../program';
+import { helperName } from '../isa/helpers';
+import { mapOf, newId, Reject, type Env } from './env';
+import { xdpHelper, xdpKfunc, type ArgKind, type RetKind } from './helpers';
+import { forEachReg, readReg } from './regs';
+import { sc } from './sc';
+import { curFrame, MAX_FRAMES, newFrame, Reg, SB, STACK_SIZE, type CallbackInfo, type VState } from './state';
+import { stackBounds, stackHelperAccess } from './stack';
+import { checkPktAccess } from './memory';
+import { regStr } from './log';
+
+const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
+const MEM_KINDS = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'ringbuf_mem']);
+const SOCK_KINDS = new Set(['sock', 'sock_common', 'tcp_sock']);
+const MAX_VAR_SIZ = 1n << 29n;
+
+export interface CallOutcome {
+  /** A callback to explore: first slot of its subprogram and the frame set-up. */
+  readonly callback?: CallbackInfo;
+}
+
+function typeErr(regno: number, r: Reg, expected: string, why: string): Reject {
+  return new Reject('bpf/helper-arg', `R${regno} type=${r.kind} expected=${expected}`, why, { reg: regno, got: r.kind, expected });
+}
+
+/** Checks and applies a helper call; the state is updated in place (R0 set, R1-R5 cleared). */
+export function helperCall(env: Env, insn: Insn, slot: number): CallOutcome {
+  const id = insn.imm;
+  const name = helperName(id)?.replace(/^bpf_/, '');
+  if (name === undefined || id <= 0) {
+    throw new Reject('bpf/helper-unavailable', `invalid func unknown#${id}`, `There is no BPF helper with id ${id}.`);
+  }
+  const proto = xdpHelper(id);
+  if (!proto) {
+    throw new Reject('bpf/helper-unavailable', `program of this type cannot use helper bpf_${name}#${id}`, `bpf_${name} is not available to XDP programs (net/core/filter.c xdp_func_proto).`, { helper: name });
+  }
+  const regs = curFrame(env.cur).regs;
+  let map = -1;
+  let release: Reg | undefined;
+  let allocSize = 0;
+  let callback: CallOutcome['callback'];
+  let constKey: bigint | undefined;
+  for (let i = 0; i < proto.args.length; i++) {
+    const regno = i + 1;
+    const kind = proto.args[i]!;
+    const r = readReg(env, regno);
+    switch (kind) {
+      case 'anything':
+        if (Reg.isPtr(r) && !env.privileged) throw new Reject('bpf/ptr-leak', `R${regno} leaks addr into helper function`, 'A pointer would be passed as a number.');
+        break;
+      case 'ctx':
+        if (r.kind !== 'ctx') throw typeErr(regno, r, 'ctx', `Argument ${regno} of bpf_${name} must be the program's context pointer (the xdp_md *ctx argument).`);
+        if (r.off !== 0 || !sc.isZero(r.val)) throw new Reject('bpf/helper-arg', `dereference of modified ctx ptr R${regno} off=${r.off} disallowed`, 'Pass the original ctx pointer.');
+        break;
+      case 'map':
+        if (r.kind !== 'map_ptr') throw typeErr(regno, r, 'map_ptr', `Argument ${regno} of bpf_${name} must be a map (&my_map).`);
+        map = r.map;
+        break;
+      case 'key':
+      case 'value':
+      case 'value_out': {
+        if (map < 0) throw new Reject('bpf/helper-arg', `invalid map_ptr to access map->${kind === 'key' ? 'key' : 'value'}`, 'The map argument is missing.');
+        const m = mapOf(env, map);
+        const size = kind === 'key' ? m.keySize : m.valueSize;
+        if (!MEM_KINDS.has(r.kind)) throw typeErr(regno, r, MEM_TYPES, `Argument ${regno} of bpf_${name} must point to ${size} bytes of memory (the map ${kind === 'key' ? 'key' : 'value'}).`);
+        memAccess(env, regno, r, size, kind === 'value_out', kind === 'value_out');
+        if (kind === 'key' && r.kind === 'fp' && sc.isConst(r.val)) constKey = stackConst(env, r, size);
+        break;
+      }
+      case 'mem':
+      case 'mem_out':
+      case 'mem_or_null': {
+        const next = proto.args[i + 1];
+        const sizeReg = readReg(env, regno + 1);
+        if (kind === 'mem_or_null' && r.kind === 'scalar' && sc.isZero(r.val)) {
+          // NULL with a zero size is allowed
+          if (sizeReg.kind === 'scalar' && sc.isZero(sizeReg.val)) break;
+        }
+        if (!MEM_KINDS.has(r.kind)) throw typeErr(regno, r, MEM_TYPES, `Argument ${regno} of bpf_${name} must point to memory (stack, packet or map value).`);
+        const zeroOk = next === 'size_or_zero';
+        const sz = sizeArg(env, regno + 1, sizeReg, zeroOk);
+        if (sz > 0 || !zeroOk) memAccess(env, regno, r, sz, kind === 'mem_out' || (kind === 'mem' && writesMem(name)), kind === 'mem_out');
+        i++;
+        break;
+      }
+      case 'fixed_mem':
+      case 'fixed_out': {
+        if (!MEM_KINDS.has(r.kind)) throw typeErr(regno, r, MEM_TYPES, `Argument ${regno} of bpf_${name} must point to memory.`);
+        memAccess(env, regno, r, proto.sizes?.[i] ?? 8, kind === 'fixed_out', kind === 'fixed_out');
+        break;
+      }
+      case 'size':
+      case 'size_or_zero':
+        sizeArg(env, regno, r, kind === 'size_or_zero');
+        break;
+      case 'alloc_size':
+        if (r.kind !== 'scalar') throw typeErr(regno, r, 'scalar', 'The size must be a number.');
+        if (!sc.isConst(r.val)) throw new Reject('bpf/helper-arg', `R${regno} is not a known constant'`, `bpf_${name} needs a compile-time constant size.`);
+        allocSize = Number(sc.constValue(r.val));
+        break;
+      case 'sock_common':
+        if (!SOCK_KINDS.has(r.kind)) throw typeErr(regno, r, 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_', `Argument ${regno} of bpf_${name} must be a non-NULL socket pointer.`);
+        break;
+      case 'sock_release':
+        if (!SOCK_KINDS.has(r.kind)) throw typeErr(regno, r, 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_', `bpf_${name} needs a non-NULL socket from bpf_sk_lookup_*; check the lookup result against NULL first.`);
+        if (!r.refId) throw new Reject('bpf/helper-arg', `R${regno} must be referenced when passed to release function`, 'Only sockets obtained from a lookup helper can be released.');
+        release = r;
+        break;
+      case 'ringbuf_release':
+        if (r.kind !== 'ringbuf_mem') throw typeErr(regno, r, 'ringbuf_mem', `bpf_${name} needs a non-NULL record from bpf_ringbuf_reserve; check it against NULL first.`);
+        if (r.off !== 0 || !sc.isZero(r.val)) throw new Reject('bpf/helper-arg', `R${regno} must have zero offset when passed to release func`, 'Pass the pointer bpf_ringbuf_reserve returned, unmodified.');
+        if (!r.refId) throw new Reject('bpf/helper-arg', `R${regno} must be referenced when passed to release function`, 'Only records obtained from bpf_ringbuf_reserve can be submitted or discarded.');
+        release = r;
+        break;
+      case 'func':
+        if (r.kind !== 'func') throw typeErr(regno, r, 'func', `Argument ${regno} of bpf_${name} must be a static function (the callback).`);
+        callback = { start: r.sub, kind: proto.callback ?? 'loop', ctxReg: Reg.unknown, map };
+        break;
+      case 'stack_or_null':
+        if (!(r.kind === 'fp' || (r.kind === 'scalar' && sc.isZero(r.val)))) throw typeErr(regno, r, 'fp', 'The callback context must be a stack pointer or NULL.');
+        if (callback) callback = { ...callback, ctxReg: r };
+        break;
+      case 'const_str':
+        constStr(env, regno, r);
+        break;
+      case 'unmodelled':
+        throw new Reject('bpf/other', `xdp-lens does not model argument ${regno} of bpf_${name}`, `bpf_${name} takes an argument kind (spin lock, timer, dynptr, kptr) this verifier does not check yet; the call is refused rather than guessed.`);
+    }
+  }
+  if (id === 12 /* tail_call */ && env.cur.refs.length > 0) {
+    throw new Reject('bpf/ref-leak', 'tail_call would lead to reference leak', 'A socket or ringbuf record is still held when tail-calling; release it first.');
+  }
+  if (release) releaseRef(env, release.refId);
+  if (proto.changesPkt) clearPktPointers(env);
+  for (let r = 1; r <= 5; r++) regs[r] = Reg.notInit;
+  regs[0] = retReg(env, proto.ret, map, allocSize, proto.acquire, slot, id, constKey);
+  if (env.cur.frames.length === 1) env.cur.r0Def = slot;
+  return callback ? { callback } : {};
+}
+
+/** bpf_loop etc. write through helpers that take a writable ARG_PTR_TO_MEM (fib_lookup's params). */
+function writesMem(name: string): boolean {
+  return name === 'fib_lookup' || name === 'tcp_raw_gen_syncookie_ipv4' || name === 'tcp_raw_gen_syncookie_ipv6';
+}
+
+/** check_mem_size_reg: a scalar with known bounds; returns the largest size. */
+function sizeArg(env: Env, regno: number, r: Reg, zeroOk: boolean): number {
+  void env;
+  if (r.kind !== 'scalar') throw typeErr(regno, r, 'scalar', 'A size argument must be a number.');
+  const v = r.val;
+  if (v.smin < 0n) throw new Reject('bpf/helper-arg', `R${regno} min value is negative, either use unsigned or 'var &= const'`, 'The size may be negative; make it unsigned and bound it.');
+  if (v.umin === 0n && !zeroOk) throw new Reject('bpf/helper-arg', `R${regno} invalid zero-sized read: u64=[${v.umin},${v.umax}]`, 'The size may be zero, which this helper does not accept; prove it is at least 1.');
+  if (v.umax >= MAX_VAR_SIZ) throw new Reject('bpf/helper-arg', `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`, 'The size has no upper bound; bound it before the call.');
+  return Number(v.umax);
+}
+
+/** check_helper_mem_access: `size` bytes through `r`. */
+function memAccess(env: Env, regno: number, r: Reg, size: number, write: boolean, uninitOk: boolean): void {
+  switch (r.kind) {
+    case 'pkt':
+    case 'pkt_meta':
+      checkPktAccess(env, regno, r, 0, size);
+      return;
+    case 'fp': {
+      const [lo, hi] = stackBounds(regno, r, 0, size, 'helper');
+      stackHelperAccess(env, env.cur.frames[r.frame]!, regno, lo, hi, write, uninitOk);
+      return;
+    }
+    case 'map_value':
+    case 'map_key': {
+      const m = mapOf(env, r.map);
+      const limit = r.kind === 'map_key' ? m.keySize : m.valueSize;
+      if (write && m.readonly && r.kind === 'map_value') throw new Reject('bpf/mem-access', `write into map forbidden, value_size=${m.valueSize} off=${r.off} size=${size}`, `Map ${m.name} is read-only.`);
+      region(env, regno, r, size, limit, r.kind === 'map_key' ? 'map key' : 'map value');
+      return;
+    }
+    default:
+      region(env, regno, r, size, r.memSize, 'memory');
+  }
+}
+
+function region(env: Env, regno: number, r: Reg, size: number, limit: number, what: string): void {
+  const lo = r.val.smin + BigInt(r.off);
+  const hi = r.val.umax + BigInt(r.off) + BigInt(size);
+  if (r.val.smin < 0n && lo < 0n) throw new Reject('bpf/map-bounds', `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`, 'The pointer offset may be negative.');
+  if (r.val.umax >= 1n << 29n) throw new Reject('bpf/map-bounds', `R${regno} unbounded memory access, make sure to bounds check any such access`, 'The pointer offset has no upper bound.');
+  if (lo < 0n || hi > BigInt(limit)) {
+    const head = what === 'map value' ? `invalid access to map value, value_size=${limit} off=${sc.isConst(r.val) ? lo : r.val.umax + BigInt(r.off)} size=${size}`
+      : what === 'map key' ? `invalid access to map key, key_size=${limit} off=${lo} size=${size}` : `invalid access to memory, mem_size=${limit} off=${lo} size=${size}`;
+    throw new Reject(what === 'memory' ? 'bpf/mem-access' : 'bpf/map-bounds', head, `The helper would access up to byte ${hi - 1n} of a ${limit}-byte ${what} (${regStr(env, r)}).`);
+  }
+}
+
+/** The value of a constant key on the stack (spilled constant), for the array-lookup rule. */
+function stackConst(env: Env, r: Reg, size: number): bigint | undefined {
+  const f = env.cur.frames[r.frame]!;
+  const lo = Number(BigInt.asIntN(64, sc.constValue(r.val))) + r.off;
+  const i0 = STACK_SIZE + lo;
+  let allZero = true;
+  for (let b = i0; b < i0 + size; b++) if (f.stype[b] !== SB.ZERO) allZero = false;
+  if (allZero) return 0n;
+  if ((i0 & 7) !== 0) return undefined;
+  const sp = f.spill[i0 >> 3];
+  if (sp && sp.kind === 'scalar' && sc.isConst(sp.val) && f.stype[i0] === SB.SPILL) {
+    let n = 0;
+    while (n < 8 && f.stype[i0 + n] === SB.SPILL) n++;
+    if (n >= size) return BigInt.asUintN(size * 8, sc.constValue(sp.val));
+  }
+  return undefined;
+}
+
+function constStr(env: Env, regno: number, r: Reg): void {
+  if (r.kind !== 'map_value') throw typeErr(regno, r, 'map_value', 'The format/compare string must be a constant string (in .rodata).');
+  const m = mapOf(env, r.map);
+  if (!m.readonly) throw new Reject('bpf/helper-arg', `R${regno} does not point to a readonly map'`, 'The string must live in read-only data (.rodata).');
+  if (!sc.isConst(r.val)) throw new Reject('bpf/helper-arg', `R${regno} is not a constant address'`, 'The string address must be constant.');
+  const at = Number(sc.constValue(r.val)) + r.off;
+  const data = m.initial;
+  if (!data || at < 0 || at >= data.length) throw new Reject('bpf/helper-arg', `R${regno} invalid access to map value`, 'The string lies outside the map value.');
+  if (data.indexOf(0, at) < 0) throw new Reject('bpf/helper-arg', 'string is not zero-terminated', 'The constant string has no terminating NUL.');
+}
+
+function retReg(env: Env, ret: RetKind, map: number, allocSize: number, acquire: 'sock' | 'ringbuf' | undefined, slot: number, helper: number, constKey: bigint | undefined): Reg {
+  switch (ret) {
+    case 'integer':
+      return Reg.unknown;
+    case 'void':
+      return Reg.notInit;
+    case 'map_value_or_null': {
+      const m = mapOf(env, map);
+      if (m.type === MapType.PROG_ARRAY || m.type === MapType.DEVMAP || m.type === MapType.XSKMAP || m.type === MapType.CPUMAP || m.type === MapType.SOCKMAP || m.type === MapType.SOCKHASH || m.type === MapType.DEVMAP_HASH) {
+        // these map types have no lookup from programs (or return other objects): refuse conservatively
+        if (m.type === MapType.PROG_ARRAY) throw new Reject('bpf/helper-arg', `cannot pass map_type ${m.type} into func bpf_map_lookup_elem#1`, `Programs cannot look up elements of map ${m.name} (type ${m.type}).`);
+      }
+      if (m.type === MapType.ARRAY_OF_MAPS || m.type === MapType.HASH_OF_MAPS) {
+        return Reg.ptr('map_value_or_null', { map: m.inner?.index ?? map, id: newId(env) });
+      }
+      // Linux 6.14+: a lookup in an array map with a constant in-range key is never NULL.
+      if (env.kver >= 614 && helper === 1 && (m.type === MapType.ARRAY || m.type === MapType.PERCPU_ARRAY) && constKey !== undefined && constKey < BigInt(m.maxEntries)) {
+        return Reg.ptr('map_value', { map });
+      }
+      return Reg.ptr('map_value_or_null', { map, id: newId(env) });
+    }
+    case 'sock_or_null':
+    case 'sock_common_or_null':
+    case 'tcp_sock_or_null': {
+      const refId = acquire ? addRef(env, slot, 'sock') : 0;
+      return Reg.ptr(ret, { id: refId || newId(env), refId });
+    }
+    case 'ringbuf_mem_or_null': {
+      const refId = addRef(env, slot, 'ringbuf');
+      return Reg.ptr('ringbuf_mem_or_null', { id: refId, refId, memSize: allocSize });
+    }
+    case 'btf_id_or_null':
+      return Reg.ptr('mem_or_null', { id: newId(env), memSize: 0, rdonly: true });
+  }
+}
+
+function addRef(env: Env, slot: number, kind: 'sock' | 'ringbuf'): number {
+  const id = newId(env);
+  env.cur.refs.push({ id, insn: slot, kind });
+  return id;
+}
+
+/** release_reference: drops the reference and invalidates every copy of the released pointer. */
+export function releaseRef(env: Env, refId: number): void {
+  env.cur.refs = env.cur.refs.filter((r) => r.id !== refId);
+  const inval = env.privileged ? Reg.unknown : Reg.notInit;
+  forEachReg(env.cur, (r) => r.refId === refId, () => inval);
+}
+
+/** clear_all_pkt_pointers after helpers that may move packet data. */
+export function clearPktPointers(env: Env): void {
+  const inval = env.privileged ? Reg.unknown : Reg.notInit;
+  forEachReg(env.cur, (r) => r.kind === 'pkt' || r.kind === 'pkt_meta' || r.kind === 'pkt_end', () => inval);
+}
+
+/** kfunc call (src = BPF_PSEUDO_KFUNC_CALL). */
+export function kfuncCall(env: Env, slot: number): void {
+  const name = env.kfuncAt.get(slot);
+  if (!name) throw new Reject('bpf/helper-unavailable', 'kernel function call without a name (missing BTF)', 'The loader could not resolve which kernel function this call targets.');
+  const k = xdpKfunc(name);
+  if (!k) throw new Reject('bpf/helper-unavailable', `calling kernel function ${name} is not allowed`, `${name} is not a kfunc XDP programs may call.`, { kfunc: name });
+  const regs = curFrame(env.cur).regs;
+  for (let i = 0; i < k.args.length; i++) {
+    const regno = i + 1;
+    const kind: ArgKind = k.args[i]!;
+    const r = readReg(env, regno);
+    if (kind === 'ctx') {
+      if (r.kind !== 'ctx') throw new Reject('bpf/helper-arg', `arg#${i} expected pointer to ctx, but got ${r.kind}`, `Argument ${regno} of ${name} must be the ctx pointer.`);
+    } else if (kind === 'fixed_out' || kind === 'fixed_mem') {
+      if (!MEM_KINDS.has(r.kind)) throw new Reject('bpf/helper-arg', `arg#${i} pointer type ${r.kind} must point to scalar, or struct with scalar`, `Argument ${regno} of ${name} must point to memory.`);
+      memAccess(env, regno, r, k.sizes?.[i] ?? 8, kind === 'fixed_out', kind === 'fixed_out');
+    } else if (kind === 'unmodelled') {
+      throw new Reject('bpf/other', `xdp-lens does not model argument ${regno} of ${name}`, `${name} takes an argument kind this verifier does not check yet; the call is refused rather than guessed.`);
+    }
+  }
+  for (let r = 1; r <= 5; r++) regs[r] = Reg.notInit;
+  regs[0] = k.ret === 'integer' ? Reg.unknown : Reg.ptr('mem_or_null', { id: newId(env), rdonly: true });
+  if (env.cur.frames.length === 1) env.cur.r0Def = slot;
+}
+
+/** bpf-to-bpf call: pushes a frame; returns the callee's first slot. */
+export function subprogCall(env: Env, insn: Insn, slot: number): number {
+  const target = slot + insn.imm + 1;
+  if (target < 0 || target >= env.insns.length) throw new Reject('bpf/bad-insn', `jump out of range from insn ${slot} to ${target}`, 'The call target is outside the program.');
+  const s = env.cur;
+  if (s.frames.length >= MAX_FRAMES) {
+    throw new Reject('bpf/call-depth', `the call stack of ${s.frames.length + 1} frames is too deep`, 'bpf-to-bpf calls may nest at most 8 frames deep.');
+  }
+  const caller = curFrame(s);
+  const regs: Reg[] = new Array(11).fill(Reg.notInit);
+  for (let r = 1; r <= 5; r++) regs[r] = caller.regs[r]!;
+  regs[10] = Reg.ptr('fp', { frame: s.frames.length });
+  for (let r = 0; r <= 5; r++) caller.regs[r] = Reg.notInit;
+  s.frames.push(newFrame(slot, target, regs));
+  return target;
+}
+
+/** Enters a callback (bpf_loop / for_each_map_elem) in a new frame. */
+export function enterCallback(env: Env, slot: number, cb: NonNullable<CallOutcome['callback']>): number {
+  const s = env.cur;
+  if (s.frames.length >= MAX_FRAMES) {
+    throw new Reject('bpf/call-depth', `the call stack of ${s.frames.length + 1} frames is too deep`, 'bpf-to-bpf calls may nest at most 8 frames deep.');
+  }
+  const regs: Reg[] = new Array(11).fill(Reg.notInit);
+  if (cb.kind === 'loop') {
+    regs[1] = Reg.scalar(sc.load(4)); // index: u32
+    regs[2] = cb.ctxReg;
+  } else {
+    const m = mapOf(env, cb.map);
+    regs[1] = Reg.ptr('map_ptr', { map: cb.map });
+    regs[2] = Reg.ptr('map_key', { map: cb.map });
+    regs[3] = Reg.ptr('map_value', { map: cb.map });
+    regs[4] = cb.ctxReg;
+    void m;
+  }
+  regs[10] = Reg.ptr('fp', { frame: s.frames.length });
+  s.frames.push(newFrame(slot, cb.start, regs, { retMin: 0n, retMax: 1n, reenter: cb }));
+  return cb.start;
+}
+
+/** Returns from a subprogram/callback frame; returns the caller's next slot. */
+export function frameExit(env: Env): number {
+  const s: VState = env.cur;
+  const callee = s.frames.pop()!;
+  const caller = curFrame(s);
+  const r0 = callee.regs[0]!;
+  if (callee.callback) {
+    if (r0.kind === 'not_init') throw new Reject('bpf/exit-r0', 'R0 !read_ok', 'The callback must return a value.');
+    if (r0.kind !== 'scalar') throw new Reject('bpf/exit-r0', `At callback return the register R0 is not a known value (${r0.kind})`, 'The callback must return 0 or 1.');
+    if (r0.val.smin < callback(callee).retMin || r0.val.smax > callback(callee).retMax) {
+      throw new Reject('bpf/exit-r0', `At callback return the register R0 has smin=${r0.val.smin} smax=${r0.val.smax} should have been in [0, 1]`, 'bpf_loop / for_each callbacks must return 0 (continue) or 1 (stop).');
+    }
+    caller.regs[0] = Reg.unknown;
+  } else {
+    if (r0.kind === 'fp') throw new Reject('bpf/mem-access', 'cannot return stack pointer to the caller', 'A function cannot return a pointer into its own stack frame.');
+    caller.regs[0] = r0;
+  }
+  if (s.frames.length === 1) s.r0Def = callee.callsite;
+  return callee.callsite + 1;
+}
+
+function callback(f: { callback?: { retMin: bigint; retMax: bigint } }): { retMin: bigint; retMax: bigint } {
+  return f.callback!;
+}

@@ -1,0 +1,71 @@
+// The verifier environment: the program being checked, options, counters and the collectors
+// of per-slot results. One per verify() call; passed to every transfer module.
+
+import type { LoadedObject, MapDef, Program } from '../program';
+import type { Insn } from '../isa/insn';
+import type { BpfCodes } from '../diagnostics/codes';
+import type { VState } from './state';
+
+export type BpfCode = keyof typeof BpfCodes;
+
+/** Thrown by a transfer function when the kernel would refuse the program at this instruction. */
+export class Reject extends Error {
+  constructor(
+    readonly code: BpfCode,
+    /** The kernel's wording (first line the kernel prints for this failure). */
+    readonly kmsg: string,
+    /** Plain-language explanation. */
+    readonly explanation: string,
+    /** Extra data for hovers and quick-fixes. */
+    readonly data: Record<string, unknown> = {},
+  ) {
+    super(kmsg);
+  }
+}
+
+/** Thrown when opts.cancel is raised. */
+export class Cancelled extends Error {}
+
+export interface VerifyOptions {
+  /** Kernel version the verdict should match, "major.minor"; default "6.18". */
+  kernel?: string;
+  log?: boolean;
+  cancel?: Int32Array;
+  insnLimit?: number;
+  /** Loader privileges: the default (true) is root, as the kernel oracle loads. */
+  privileged?: boolean;
+}
+
+export interface Env {
+  readonly prog: Program;
+  readonly obj: LoadedObject;
+  readonly insns: readonly Insn[];
+  /** kernel version as a comparable number, e.g. 6.18 -> 618. */
+  readonly kver: number;
+  readonly privileged: boolean;
+  readonly insnLimit: number;
+  readonly log: string[] | undefined;
+  readonly cancel: Int32Array | undefined;
+  /** kfunc name by call slot. */
+  readonly kfuncAt: ReadonlyMap<number, string>;
+  /** Subprogram start slots (sorted), entry first. */
+  readonly subStarts: readonly number[];
+  nextId: number;
+  processed: number;
+  cur: VState;
+}
+
+export function kernelVersion(s: string | undefined): number {
+  const m = /^(\d+)\.(\d+)/.exec(s ?? '6.18');
+  return m ? Number(m[1]) * 100 + Number(m[2]) : 618;
+}
+
+export function mapOf(env: Env, index: number): MapDef {
+  const m = env.obj.maps[index];
+  if (!m) throw new Reject('bpf/bad-insn', `fd ${index} is not pointing to valid bpf_map`, `The instruction refers to map #${index}, which the object does not define.`);
+  return m;
+}
+
+export function newId(env: Env): number {
+  return ++env.nextId;
+}

@@ -1,0 +1,188 @@
+// Helper prototypes for XDP programs: every helper xdp_func_proto (net/core/filter.c @6.12)
+// returns, including those it inherits from bpf_sk_base_func_proto (net/core/filter.c @6.12)
+// and bpf_base_func_proto (kernel/bpf/helpers.c @6.12) for a privileged (CAP_BPF+CAP_PERFMON)
+// loader. One row per helper: argument kinds, return kind, whether it invalidates packet
+// pointers (bpf_helper_changes_pkt_data, net/core/filter.c @6.12) and the prototype's source.
+
+import { helperId } from '../isa/helpers';
+
+/** Argument kinds (the kernel's enum bpf_arg_type, reduced to what XDP helpers use). */
+export type ArgKind =
+  | 'anything' // ARG_ANYTHING: any initialised register
+  | 'ctx' // ARG_PTR_TO_CTX
+  | 'map' // ARG_CONST_MAP_PTR
+  | 'key' // ARG_PTR_TO_MAP_KEY: key_size readable bytes
+  | 'value' // ARG_PTR_TO_MAP_VALUE: value_size readable bytes
+  | 'value_out' // ARG_PTR_TO_MAP_VALUE | MEM_UNINIT | MEM_WRITE: value_size writable bytes
+  | 'mem' // ARG_PTR_TO_MEM (| MEM_RDONLY): readable memory, size in the next argument
+  | 'mem_or_null' // ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY
+  | 'mem_out' // ARG_PTR_TO_UNINIT_MEM: writable memory, may be uninitialised, size next
+  | 'fixed_mem' // ARG_PTR_TO_FIXED_SIZE_MEM: `size` readable bytes
+  | 'fixed_out' // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_WRITE (| MEM_UNINIT): `size` writable bytes
+  | 'size' // ARG_CONST_SIZE: bounded scalar > 0 sizing the previous pointer
+  | 'size_or_zero' // ARG_CONST_SIZE_OR_ZERO
+  | 'alloc_size' // ARG_CONST_ALLOC_SIZE_OR_ZERO: known constant
+  | 'sock_common' // ARG_PTR_TO_BTF_ID_SOCK_COMMON
+  | 'sock_release' // ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE
+  | 'ringbuf_release' // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
+  | 'func' // ARG_PTR_TO_FUNC (callback)
+  | 'stack_or_null' // ARG_PTR_TO_STACK_OR_NULL (callback context)
+  | 'const_str' // ARG_PTR_TO_CONST_STR: pointer into a read-only map value
+  | 'unmodelled'; // an argument kind this verifier does not model: calls are refused
+
+/** Return kinds (enum bpf_return_type). */
+export type RetKind = 'integer' | 'void' | 'map_value_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null' | 'ringbuf_mem_or_null' | 'btf_id_or_null';
+
+export interface HelperProto {
+  readonly id: number;
+  readonly name: string;
+  readonly args: readonly ArgKind[];
+  /** Fixed sizes for fixed_mem/fixed_out arguments, by argument index. */
+  readonly sizes?: Readonly<Record<number, number>>;
+  readonly ret: RetKind;
+  /** bpf_helper_changes_pkt_data: packet pointers are invalid after the call. */
+  readonly changesPkt?: boolean;
+  /** Acquires a reference returned in R0 (sk_lookup, ringbuf_reserve). */
+  readonly acquire?: 'sock' | 'ringbuf';
+  /** Callback helpers: which argument is the callback and what the callback receives. */
+  readonly callback?: 'loop' | 'for_each_map_elem';
+  /** For bpf_map_lookup_elem-like helpers the value pointer refers to arg 1's map. */
+  readonly source: string;
+}
+
+const FILTER = 'net/core/filter.c';
+const HELPERS = 'kernel/bpf/helpers.c';
+
+function row(name: string, args: ArgKind[], ret: RetKind, source: string, extra: Partial<HelperProto> = {}): HelperProto {
+  const id = helperId(name);
+  if (id === undefined) throw new Error(`helper table: unknown helper ${name}`);
+  return { id, name, args, ret, source: `${source} @6.12`, ...extra };
+}
+
+const ROWS: HelperProto[] = [
+  // xdp_func_proto (net/core/filter.c @6.12)
+  row('perf_event_output', ['ctx', 'map', 'anything', 'mem', 'size_or_zero'], 'integer', `${FILTER}:bpf_xdp_event_output_proto`),
+  row('get_smp_processor_id', [], 'integer', `${FILTER}:xdp_func_proto -> bpf_get_smp_processor_id_proto`),
+  row('csum_diff', ['mem_or_null', 'size_or_zero', 'mem_or_null', 'size_or_zero', 'anything'], 'integer', `${FILTER}:bpf_csum_diff_proto`),
+  row('xdp_adjust_head', ['ctx', 'anything'], 'integer', `${FILTER}:bpf_xdp_adjust_head_proto`, { changesPkt: true }),
+  row('xdp_adjust_meta', ['ctx', 'anything'], 'integer', `${FILTER}:bpf_xdp_adjust_meta_proto`, { changesPkt: true }),
+  row('redirect', ['anything', 'anything'], 'integer', `${FILTER}:bpf_xdp_redirect_proto`),
+  row('redirect_map', ['map', 'anything', 'anything'], 'integer', `${FILTER}:bpf_xdp_redirect_map_proto`),
+  row('xdp_adjust_tail', ['ctx', 'anything'], 'integer', `${FILTER}:bpf_xdp_adjust_tail_proto`, { changesPkt: true }),
+  row('xdp_get_buff_len', ['ctx'], 'integer', `${FILTER}:bpf_xdp_get_buff_len_proto`),
+  row('xdp_load_bytes', ['ctx', 'anything', 'mem_out', 'size'], 'integer', `${FILTER}:bpf_xdp_load_bytes_proto`),
+  row('xdp_store_bytes', ['ctx', 'anything', 'mem', 'size'], 'integer', `${FILTER}:bpf_xdp_store_bytes_proto`),
+  row('fib_lookup', ['ctx', 'mem', 'size', 'anything'], 'integer', `${FILTER}:bpf_xdp_fib_lookup_proto`),
+  row('check_mtu', ['ctx', 'anything', 'fixed_out', 'anything', 'anything'], 'integer', `${FILTER}:bpf_xdp_check_mtu_proto`, { sizes: { 2: 4 } }),
+  row('sk_lookup_udp', ['ctx', 'mem', 'size_or_zero', 'anything', 'anything'], 'sock_or_null', `${FILTER}:bpf_xdp_sk_lookup_udp_proto`, { acquire: 'sock' }),
+  row('sk_lookup_tcp', ['ctx', 'mem', 'size_or_zero', 'anything', 'anything'], 'sock_or_null', `${FILTER}:bpf_xdp_sk_lookup_tcp_proto`, { acquire: 'sock' }),
+  row('sk_release', ['sock_release'], 'integer', `${FILTER}:bpf_sk_release_proto`),
+  row('skc_lookup_tcp', ['ctx', 'mem', 'size_or_zero', 'anything', 'anything'], 'sock_common_or_null', `${FILTER}:bpf_xdp_skc_lookup_tcp_proto`, { acquire: 'sock' }),
+  row('tcp_check_syncookie', ['sock_common', 'mem', 'size', 'mem', 'size'], 'integer', `${FILTER}:bpf_tcp_check_syncookie_proto`),
+  row('tcp_gen_syncookie', ['sock_common', 'mem', 'size', 'mem', 'size'], 'integer', `${FILTER}:bpf_tcp_gen_syncookie_proto`),
+  row('tcp_raw_gen_syncookie_ipv4', ['fixed_mem', 'mem', 'size_or_zero'], 'integer', `${FILTER}:bpf_tcp_raw_gen_syncookie_ipv4_proto`, { sizes: { 0: 20 } }),
+  row('tcp_raw_gen_syncookie_ipv6', ['fixed_mem', 'mem', 'size_or_zero'], 'integer', `${FILTER}:bpf_tcp_raw_gen_syncookie_ipv6_proto`, { sizes: { 0: 40 } }),
+  row('tcp_raw_check_syncookie_ipv4', ['fixed_mem', 'fixed_mem'], 'integer', `${FILTER}:bpf_tcp_raw_check_syncookie_ipv4_proto`, { sizes: { 0: 20, 1: 20 } }),
+  row('tcp_raw_check_syncookie_ipv6', ['fixed_mem', 'fixed_mem'], 'integer', `${FILTER}:bpf_tcp_raw_check_syncookie_ipv6_proto`, { sizes: { 0: 40, 1: 20 } }),
+  // bpf_sk_base_func_proto (net/core/filter.c @6.12): BTF-typed socket casts (CAP_PERFMON)
+  row('skc_to_tcp6_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_tcp6_sock_proto`),
+  row('skc_to_tcp_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_tcp_sock_proto`),
+  row('skc_to_tcp_timewait_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_tcp_timewait_sock_proto`),
+  row('skc_to_tcp_request_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_tcp_request_sock_proto`),
+  row('skc_to_udp6_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_udp6_sock_proto`),
+  row('skc_to_unix_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_unix_sock_proto`),
+  row('skc_to_mptcp_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_mptcp_sock_proto`),
+  row('ktime_get_coarse_ns', [], 'integer', `${FILTER}:bpf_sk_base_func_proto -> bpf_ktime_get_coarse_ns_proto`),
+  // bpf_base_func_proto (kernel/bpf/helpers.c @6.12)
+  row('map_lookup_elem', ['map', 'key'], 'map_value_or_null', `${HELPERS}:bpf_map_lookup_elem_proto`),
+  row('map_update_elem', ['map', 'key', 'value', 'anything'], 'integer', `${HELPERS}:bpf_map_update_elem_proto`),
+  row('map_delete_elem', ['map', 'key'], 'integer', `${HELPERS}:bpf_map_delete_elem_proto`),
+  row('map_push_elem', ['map', 'value', 'anything'], 'integer', `${HELPERS}:bpf_map_push_elem_proto`),
+  row('map_pop_elem', ['map', 'value_out'], 'integer', `${HELPERS}:bpf_map_pop_elem_proto`),
+  row('map_peek_elem', ['map', 'value_out'], 'integer', `${HELPERS}:bpf_map_peek_elem_proto`),
+  row('map_lookup_percpu_elem', ['map', 'key', 'anything'], 'map_value_or_null', `${HELPERS}:bpf_map_lookup_percpu_elem_proto`),
+  row('get_prandom_u32', [], 'integer', 'kernel/bpf/core.c:bpf_get_prandom_u32_proto'),
+  row('get_numa_node_id', [], 'integer', `${HELPERS}:bpf_get_numa_node_id_proto`),
+  row('tail_call', ['ctx', 'map', 'anything'], 'void', 'kernel/bpf/core.c:bpf_tail_call_proto'),
+  row('ktime_get_ns', [], 'integer', `${HELPERS}:bpf_ktime_get_ns_proto`),
+  row('ktime_get_boot_ns', [], 'integer', `${HELPERS}:bpf_ktime_get_boot_ns_proto`),
+  row('ktime_get_tai_ns', [], 'integer', `${HELPERS}:bpf_ktime_get_tai_ns_proto`),
+  row('ringbuf_output', ['map', 'mem', 'size_or_zero', 'anything'], 'integer', 'kernel/bpf/ringbuf.c:bpf_ringbuf_output_proto'),
+  row('ringbuf_reserve', ['map', 'alloc_size', 'anything'], 'ringbuf_mem_or_null', 'kernel/bpf/ringbuf.c:bpf_ringbuf_reserve_proto', { acquire: 'ringbuf' }),
+  row('ringbuf_submit', ['ringbuf_release', 'anything'], 'void', 'kernel/bpf/ringbuf.c:bpf_ringbuf_submit_proto'),
+  row('ringbuf_discard', ['ringbuf_release', 'anything'], 'void', 'kernel/bpf/ringbuf.c:bpf_ringbuf_discard_proto'),
+  row('ringbuf_query', ['map', 'anything'], 'integer', 'kernel/bpf/ringbuf.c:bpf_ringbuf_query_proto'),
+  row('strncmp', ['mem', 'size', 'const_str'], 'integer', `${HELPERS}:bpf_strncmp_proto`),
+  row('strtol', ['mem', 'size', 'anything', 'fixed_out'], 'integer', `${HELPERS}:bpf_strtol_proto`, { sizes: { 3: 8 } }),
+  row('strtoul', ['mem', 'size', 'anything', 'fixed_out'], 'integer', `${HELPERS}:bpf_strtoul_proto`, { sizes: { 3: 8 } }),
+  row('get_current_pid_tgid', [], 'integer', `${HELPERS}:bpf_get_current_pid_tgid_proto`),
+  row('get_ns_current_pid_tgid', ['anything', 'anything', 'mem_out', 'size'], 'integer', `${HELPERS}:bpf_get_ns_current_pid_tgid_proto`),
+  row('jiffies64', [], 'integer', `${HELPERS}:bpf_jiffies64_proto`),
+  row('for_each_map_elem', ['map', 'func', 'stack_or_null', 'anything'], 'integer', 'kernel/bpf/bpf_iter.c:bpf_for_each_map_elem_proto', { callback: 'for_each_map_elem' }),
+  row('loop', ['anything', 'func', 'stack_or_null', 'anything'], 'integer', 'kernel/bpf/bpf_iter.c:bpf_loop_proto', { callback: 'loop' }),
+  row('get_current_cgroup_id', [], 'integer', `${HELPERS}:bpf_get_current_cgroup_id_proto`),
+  row('get_current_ancestor_cgroup_id', ['anything'], 'integer', `${HELPERS}:bpf_get_current_ancestor_cgroup_id_proto`),
+  row('trace_printk', ['mem', 'size', 'anything', 'anything', 'anything'], 'integer', 'kernel/trace/bpf_trace.c:bpf_trace_printk_proto'),
+  row('probe_read_user', ['mem_out', 'size_or_zero', 'anything'], 'integer', 'kernel/trace/bpf_trace.c:bpf_probe_read_user_proto'),
+  row('probe_read_kernel', ['mem_out', 'size_or_zero', 'anything'], 'integer', 'kernel/trace/bpf_trace.c:bpf_probe_read_kernel_proto'),
+  row('probe_read_user_str', ['mem_out', 'size_or_zero', 'anything'], 'integer', 'kernel/trace/bpf_trace.c:bpf_probe_read_user_str_proto'),
+  row('probe_read_kernel_str', ['mem_out', 'size_or_zero', 'anything'], 'integer', 'kernel/trace/bpf_trace.c:bpf_probe_read_kernel_str_proto'),
+  row('get_current_task', [], 'integer', 'kernel/trace/bpf_trace.c:bpf_get_current_task_proto'),
+  // Helpers XDP may call whose argument kinds this verifier does not model (spin locks, timers,
+  // dynptrs, kptrs, per-cpu BTF pointers): calls to them are refused rather than guessed.
+  row('spin_lock', ['unmodelled'], 'void', `${HELPERS}:bpf_spin_lock_proto`),
+  row('spin_unlock', ['unmodelled'], 'void', `${HELPERS}:bpf_spin_unlock_proto`),
+  row('timer_init', ['unmodelled', 'map', 'anything'], 'integer', `${HELPERS}:bpf_timer_init_proto`),
+  row('timer_set_callback', ['unmodelled', 'func'], 'integer', `${HELPERS}:bpf_timer_set_callback_proto`),
+  row('timer_start', ['unmodelled', 'anything', 'anything'], 'integer', `${HELPERS}:bpf_timer_start_proto`),
+  row('timer_cancel', ['unmodelled'], 'integer', `${HELPERS}:bpf_timer_cancel_proto`),
+  row('kptr_xchg', ['unmodelled', 'unmodelled'], 'btf_id_or_null', `${HELPERS}:bpf_kptr_xchg_proto`),
+  row('per_cpu_ptr', ['unmodelled', 'anything'], 'btf_id_or_null', `${HELPERS}:bpf_per_cpu_ptr_proto`),
+  row('this_cpu_ptr', ['unmodelled'], 'btf_id_or_null', `${HELPERS}:bpf_this_cpu_ptr_proto`),
+  row('user_ringbuf_drain', ['map', 'func', 'stack_or_null', 'anything'], 'integer', 'kernel/bpf/ringbuf.c:bpf_user_ringbuf_drain_proto'),
+  row('ringbuf_reserve_dynptr', ['map', 'anything', 'anything', 'unmodelled'], 'integer', 'kernel/bpf/ringbuf.c:bpf_ringbuf_reserve_dynptr_proto'),
+  row('ringbuf_submit_dynptr', ['unmodelled', 'anything'], 'void', 'kernel/bpf/ringbuf.c:bpf_ringbuf_submit_dynptr_proto'),
+  row('ringbuf_discard_dynptr', ['unmodelled', 'anything'], 'void', 'kernel/bpf/ringbuf.c:bpf_ringbuf_discard_dynptr_proto'),
+  row('dynptr_from_mem', ['mem', 'size_or_zero', 'anything', 'unmodelled'], 'integer', `${HELPERS}:bpf_dynptr_from_mem_proto`),
+  row('dynptr_read', ['mem_out', 'size_or_zero', 'unmodelled', 'anything', 'anything'], 'integer', `${HELPERS}:bpf_dynptr_read_proto`),
+  row('dynptr_write', ['unmodelled', 'anything', 'mem', 'size_or_zero', 'anything'], 'integer', `${HELPERS}:bpf_dynptr_write_proto`),
+  row('dynptr_data', ['unmodelled', 'anything', 'alloc_size'], 'integer', `${HELPERS}:bpf_dynptr_data_proto`),
+  row('cgrp_storage_get', ['map', 'unmodelled', 'anything', 'anything'], 'map_value_or_null', `${HELPERS}:bpf_cgrp_storage_get_proto`),
+  row('cgrp_storage_delete', ['map', 'unmodelled'], 'integer', `${HELPERS}:bpf_cgrp_storage_delete_proto`),
+  row('get_current_task_btf', [], 'btf_id_or_null', 'kernel/trace/bpf_trace.c:bpf_get_current_task_btf_proto'),
+  row('snprintf_btf', ['mem_out', 'size', 'unmodelled', 'size', 'anything'], 'integer', 'kernel/trace/bpf_trace.c:bpf_snprintf_btf_proto'),
+  row('snprintf', ['mem_or_null', 'size_or_zero', 'const_str', 'mem_or_null', 'size_or_zero'], 'integer', `${HELPERS}:bpf_snprintf_proto`),
+];
+
+const BY_ID = new Map<number, HelperProto>(ROWS.map((r) => [r.id, r]));
+
+/** The prototype of helper `id` for an XDP program, or undefined when XDP cannot call it. */
+export function xdpHelper(id: number): HelperProto | undefined {
+  return BY_ID.get(id);
+}
+
+export const XDP_HELPERS: readonly HelperProto[] = ROWS;
+
+/** kfuncs an XDP program may call (kernel BTF id sets registered for BPF_PROG_TYPE_XDP @6.12). */
+export interface KfuncProto {
+  readonly name: string;
+  readonly args: readonly ArgKind[];
+  readonly sizes?: Readonly<Record<number, number>>;
+  readonly ret: RetKind;
+  readonly source: string;
+}
+
+export const XDP_KFUNCS: readonly KfuncProto[] = [
+  // net/core/xdp.c @6.12: xdp_metadata_kfunc_ids (BTF_KFUNCS_START(xdp_metadata_kfunc_ids)).
+  { name: 'bpf_xdp_metadata_rx_timestamp', args: ['ctx', 'fixed_out'], sizes: { 1: 8 }, ret: 'integer', source: 'net/core/xdp.c:bpf_xdp_metadata_rx_timestamp @6.12' },
+  { name: 'bpf_xdp_metadata_rx_hash', args: ['ctx', 'fixed_out', 'fixed_out'], sizes: { 1: 4, 2: 4 }, ret: 'integer', source: 'net/core/xdp.c:bpf_xdp_metadata_rx_hash @6.12' },
+  { name: 'bpf_xdp_metadata_rx_vlan_tag', args: ['ctx', 'fixed_out', 'fixed_out'], sizes: { 1: 2, 2: 2 }, ret: 'integer', source: 'net/core/xdp.c:bpf_xdp_metadata_rx_vlan_tag @6.12' },
+  // net/core/filter.c @6.12: bpf_dynptr_from_xdp (dynptrs are not modelled: refused).
+  { name: 'bpf_dynptr_from_xdp', args: ['ctx', 'anything', 'unmodelled'], ret: 'integer', source: 'net/core/filter.c:bpf_dynptr_from_xdp @6.12' },
+  // net/netfilter/nf_flow_table_bpf.c @6.12: flow-table lookup (returns a trusted BTF pointer or NULL).
+  { name: 'bpf_xdp_flow_lookup', args: ['ctx', 'unmodelled', 'unmodelled', 'anything', 'anything'], ret: 'btf_id_or_null', source: 'net/netfilter/nf_flow_table_bpf.c:bpf_xdp_flow_lookup @6.12' },
+];
+
+export function xdpKfunc(name: string): KfuncProto | undefined {
+  return XDP_KFUNCS.find((k) => k.name === name);
+}

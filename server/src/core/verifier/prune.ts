@@ -1,0 +1,111 @@
+// State pruning (kernel/bpf/verifier.c @6.12: is_state_visited, states_equal, regsafe, stacksafe,
+// check_ids). A checkpointed state `old` whose exploration finished without error makes any later
+// state `cur` at the same instruction safe when old ⊇ cur: every register and stack byte of cur is
+// described by old, ids map consistently. Dead registers (static liveness) are ignored.
+
+import type { Env } from './env';
+import { sc } from './sc';
+import { SB, type Frame, type Reg, type VState } from './state';
+
+class IdMap {
+  private readonly a = new Map<number, number>();
+  private readonly b = new Map<number, number>();
+  /** old id ↔ cur id must be a bijection. */
+  check(o: number, c: number): boolean {
+    if (o === 0) return true;
+    const x = this.a.get(o);
+    const y = this.b.get(c);
+    if (x === undefined && y === undefined) {
+      this.a.set(o, c);
+      this.b.set(c, o);
+      return true;
+    }
+    return x === c && y === o;
+  }
+}
+
+/** regsafe: every value `cur` may hold is one `old` was verified with. */
+function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
+  if (o.kind === 'not_init') return !exact || c.kind === 'not_init';
+  if (o.kind !== c.kind) return false;
+  if (o.kind === 'scalar') {
+    if (exact) return sc.same(o.val, c.val) && ids.check(o.id, c.id);
+    if (!sc.subsumes(o.val, c.val)) return false;
+    // a linked old scalar must be linked the same way in cur (check_scalar_ids)
+    if (o.id !== 0) return c.id !== 0 && ids.check(o.id, c.id);
+    return true;
+  }
+  if (o.off !== c.off || o.map !== c.map || o.frame !== c.frame || o.memSize !== c.memSize || o.sub !== c.sub) return false;
+  if (o.kind === 'pkt' || o.kind === 'pkt_meta') {
+    if (o.range < 0 || c.range < 0 ? o.range !== c.range : o.range > c.range) return false;
+  }
+  if (exact ? !sc.same(o.val, c.val) : !sc.subsumes(o.val, c.val)) return false;
+  // pointer id 0 is a real group (all packet pointers derived from data by constants)
+  if (!ids.check(o.id + 0x20000000, c.id + 0x20000000)) return false;
+  if ((o.refId !== 0 || c.refId !== 0) && !ids.check(o.refId + 0x40000000, c.refId + 0x40000000)) return false;
+  return true;
+}
+
+function stackSafe(env: Env, o: Frame, c: Frame, ids: IdMap, exact: boolean): boolean {
+  if (o.stype === c.stype && o.spill === c.spill && !exact) return spillsSafe(o, c, ids, exact);
+  for (let b = 0; b < 512; b++) {
+    const ot = o.stype[b]!;
+    const ct = c.stype[b]!;
+    if (exact) {
+      if (ot !== ct) return false;
+      continue;
+    }
+    if (ot === SB.INVALID) continue;
+    if (ot === SB.MISC && env.privileged) continue;
+    if (ot === SB.MISC) {
+      if (ct === SB.INVALID) return false;
+      if (ct === SB.SPILL && c.spill[b >> 3] && c.spill[b >> 3]!.kind !== 'scalar') return false;
+      continue;
+    }
+    if (ot === SB.ZERO) {
+      if (ct === SB.ZERO) continue;
+      if (ct === SB.SPILL) {
+        const sp = c.spill[b >> 3];
+        if (sp && sp.kind === 'scalar' && sc.isZero(sp.val)) continue;
+      }
+      return false;
+    }
+    // old SPILL: cur must hold the same spill layout
+    if (ct !== SB.SPILL) return false;
+  }
+  return spillsSafe(o, c, ids, exact);
+}
+
+function spillsSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean): boolean {
+  for (let i = 0; i < 64; i++) {
+    const os = o.spill[i];
+    if (!os) continue;
+    if (o.stype[i * 8] !== SB.SPILL) continue;
+    const cs = c.spill[i];
+    if (!cs) return false;
+    if (!regSafe(os, cs, ids, exact)) return false;
+  }
+  return true;
+}
+
+/** states_equal(old, cur): with `exact`, the states must be identical (loop detection). */
+export function statesEqual(env: Env, old: VState, cur: VState, live: number, exact: boolean): boolean {
+  if (old.frames.length !== cur.frames.length) return false;
+  if (old.refs.length !== cur.refs.length) return false;
+  const ids = new IdMap();
+  for (let fi = old.frames.length - 1; fi >= 0; fi--) {
+    const of = old.frames[fi]!;
+    const cf = cur.frames[fi]!;
+    if (of.callsite !== cf.callsite || of.subStart !== cf.subStart) return false;
+    const top = fi === old.frames.length - 1;
+    for (let r = 0; r < 10; r++) {
+      if (top && (live & (1 << r)) === 0) continue;
+      if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, exact)) return false;
+    }
+    if (!stackSafe(env, of, cf, ids, exact)) return false;
+  }
+  for (let i = 0; i < old.refs.length; i++) {
+    if (!ids.check(old.refs[i]!.id + 0x40000000, cur.refs[i]!.id + 0x40000000)) return false;
+  }
+  return true;
+}

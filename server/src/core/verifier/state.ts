@@ -1,0 +1,166 @@
+// Abstract machine state of the verifier: registers, stack frames, acquired references.
+// Registers and stack slots are immutable values; a state copy copies arrays of references,
+// never the values (copy-on-write at the granularity of one register / one stack byte array).
+
+import type { RegKind } from './result';
+import type { Scalar } from './domain/scalar';
+import { sc } from './sc';
+
+/** One register. Pointers keep their variable offset in `val`, the constant part in `off`. */
+export interface Reg {
+  readonly kind: RegKind;
+  readonly val: Scalar;
+  readonly off: number;
+  /** Links copies of one pointer (packet ranges, null checks) and equal scalars. 0 = none. */
+  readonly id: number;
+  /** Reference this register carries (socket, ringbuf record); 0 = none. */
+  readonly refId: number;
+  /** Packet pointers: proven readable bytes from the pointer (kernel `r=`). */
+  readonly range: number;
+  /** Map pointer / map value / map key: index into LoadedObject.maps; -1 otherwise. */
+  readonly map: number;
+  /** mem / ringbuf_mem: size in bytes. */
+  readonly memSize: number;
+  /** fp: frame number the stack pointer points into. */
+  readonly frame: number;
+  /** func: first slot of the callback subprogram. */
+  readonly sub: number;
+  /** mem: read-only memory (MEM_RDONLY). */
+  readonly rdonly?: boolean;
+}
+
+const NOT_INIT: Reg = { kind: 'not_init', val: sc.unknown(), off: 0, id: 0, refId: 0, range: 0, map: -1, memSize: 0, frame: 0, sub: -1 };
+const UNKNOWN: Reg = { ...NOT_INIT, kind: 'scalar' };
+
+export const Reg = {
+  notInit: NOT_INIT,
+  unknown: UNKNOWN,
+  scalar(val: Scalar): Reg {
+    return { ...NOT_INIT, kind: 'scalar', val };
+  },
+  konst(v: bigint | number): Reg {
+    return { ...NOT_INIT, kind: 'scalar', val: sc.k(BigInt(v)) };
+  },
+  ptr(kind: RegKind, extra: Partial<Reg> = {}): Reg {
+    return { ...NOT_INIT, kind, val: sc.k(0n), ...extra };
+  },
+  isPtr(r: Reg): boolean {
+    return r.kind !== 'scalar' && r.kind !== 'not_init';
+  },
+  isPkt(r: Reg): boolean {
+    return r.kind === 'pkt' || r.kind === 'pkt_meta';
+  },
+  isOrNull(r: Reg): boolean {
+    return r.kind.endsWith('_or_null');
+  },
+  /** The non-null kind of a `*_or_null` kind. */
+  nonNull(k: RegKind): RegKind {
+    return (k.endsWith('_or_null') ? k.slice(0, -8) : k) as RegKind;
+  },
+};
+
+/** Stack byte kinds (the kernel's STACK_INVALID / STACK_MISC / STACK_ZERO / STACK_SPILL). */
+export const enum SB {
+  INVALID = 0,
+  MISC = 1,
+  ZERO = 2,
+  SPILL = 3,
+}
+
+export const STACK_SIZE = 512;
+export const MAX_FRAMES = 8;
+
+export interface Frame {
+  regs: Reg[];
+  /** Byte kinds, index = 512 + (offset from fp), offsets -512..-1. */
+  stype: Uint8Array;
+  /** Spilled registers per 8-byte slot, index = (512 + off) >> 3. Only 8-byte-aligned spills are kept. */
+  spill: Array<Reg | undefined>;
+  /** Slot of the call instruction that created this frame (-1 for the main program). */
+  readonly callsite: number;
+  /** First slot of the subprogram executing in this frame. */
+  readonly subStart: number;
+  /** Deepest stack byte touched (positive number of bytes). */
+  depth: number;
+  /** Callback frames (bpf_loop etc.): the R0 range that must hold at the callback's exit. */
+  readonly callback?: { readonly retMin: bigint; readonly retMax: bigint; readonly reenter?: CallbackInfo };
+  /** stype/spill shared with another state: copy before writing. */
+  shared: boolean;
+}
+
+/** What a callback-calling helper passes to its callback (bpf_loop, bpf_for_each_map_elem). */
+export interface CallbackInfo {
+  readonly start: number;
+  readonly kind: 'loop' | 'for_each_map_elem';
+  readonly ctxReg: Reg;
+  readonly map: number;
+}
+
+export interface RefInfo {
+  readonly id: number;
+  readonly insn: number;
+  readonly kind: 'sock' | 'ringbuf' | 'other';
+}
+
+/** A branch decision on the path to the current instruction (immutable cons list). */
+export interface PathNode {
+  readonly slot: number;
+  readonly taken: boolean;
+  readonly prev: PathNode | undefined;
+}
+
+/** A checkpoint stored at a prune point. `branches` counts unfinished paths below it. */
+export interface Checkpoint {
+  readonly state: VState;
+  branches: number;
+  readonly parent: Checkpoint | undefined;
+  /** Visits of the instruction at which this checkpoint was stored (for loop heuristics). */
+  miss: number;
+  hit: number;
+}
+
+export interface VState {
+  frames: Frame[];
+  refs: RefInfo[];
+  pc: number;
+  path: PathNode | undefined;
+  /** Slot that last wrote R0 of frame 0 (-1: the entry). */
+  r0Def: number;
+  parent: Checkpoint | undefined;
+  /** Whether packet pointers were invalidated in a way callers must know (for subprogs). */
+  changesPkt: boolean;
+}
+
+export function newFrame(callsite: number, subStart: number, regs: Reg[], callback?: Frame['callback']): Frame {
+  return { regs, stype: new Uint8Array(STACK_SIZE), spill: new Array(STACK_SIZE / 8).fill(undefined), callsite, subStart, depth: 0, callback, shared: false };
+}
+
+function copyFrame(f: Frame): Frame {
+  f.shared = true;
+  return { regs: f.regs.slice(), stype: f.stype, spill: f.spill, callsite: f.callsite, subStart: f.subStart, depth: f.depth, callback: f.callback, shared: true };
+}
+
+/** Makes a frame's stack private before a write. */
+export function ownStack(f: Frame): void {
+  if (f.shared) {
+    f.stype = f.stype.slice();
+    f.spill = f.spill.slice();
+    f.shared = false;
+  }
+}
+
+export function cloneState(s: VState): VState {
+  return {
+    frames: s.frames.map(copyFrame),
+    refs: s.refs.slice(),
+    pc: s.pc,
+    path: s.path,
+    r0Def: s.r0Def,
+    parent: s.parent,
+    changesPkt: s.changesPkt,
+  };
+}
+
+export function curFrame(s: VState): Frame {
+  return s.frames[s.frames.length - 1]!;
+}
