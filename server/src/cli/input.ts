@@ -1,0 +1,46 @@
+// Turning a command-line FILE into object bytes: an ELF object is read as it is; anything else
+// is compiled as C by the toolchain. Shared by the subcommands that take FILE.{c,o}.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Finding } from '../core/diagnostics/finding';
+import { compile } from '../toolchain';
+import type { CliIo } from './io';
+
+export interface InputOptions {
+  readonly includeDirs: readonly string[];
+  readonly defines: readonly string[];
+  readonly clangPath: string | undefined;
+}
+
+export type Input =
+  | { readonly kind: 'object'; readonly path: string; readonly bytes: Uint8Array; readonly problems: Finding[] }
+  | { readonly kind: 'failed'; readonly path: string; readonly problems: Finding[] };
+
+export type ReadOutcome = Input | { readonly kind: 'unreadable'; readonly message: string } | { readonly kind: 'fatal'; readonly message: string };
+
+export function isElf(b: Uint8Array): boolean {
+  return b.length >= 4 && b[0] === 0x7f && b[1] === 0x45 && b[2] === 0x4c && b[3] === 0x46;
+}
+
+/** Reads or compiles `path`: `unreadable` for a missing file, `fatal` when no clang can be found. */
+export async function readInput(path: string, io: CliIo, opts: InputOptions): Promise<ReadOutcome> {
+  const abs = resolve(io.cwd, path);
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(abs);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { kind: 'unreadable', message: `cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}` };
+  }
+  if (isElf(bytes)) return { kind: 'object', path, bytes, problems: [] };
+  const r = await compile({
+    file: abs,
+    includeDirs: [...opts.includeDirs],
+    defines: [...opts.defines],
+    ...(opts.clangPath === undefined ? {} : { clangPath: opts.clangPath }),
+  });
+  const missing = r.problems.find((p) => p.code === 'toolchain/clang-missing');
+  if (missing) return { kind: 'fatal', message: missing.message };
+  if (r.ok && r.object) return { kind: 'object', path, bytes: r.object, problems: r.problems };
+  return { kind: 'failed', path, problems: r.problems };
+}
