@@ -220,6 +220,14 @@ function applyReloc(
     return undefined;
   }
 
+  // Arena globals (libbpf: RELO_DATA against the arena map, offset = imm + symbol value).
+  if (target.index === maps.arenaSection) {
+    if (maps.arenaMap === undefined) return err(`arena data relocation against '${symName}', but the object defines no arena map`);
+    const off = (insn.imm + sym.value) | 0;
+    insns[slot] = withImm(insn, LdImm64Src.MAP_IDX_VALUE, maps.arenaMap, off);
+    insns[slot + 1] = { ...insns[slot + 1]!, imm: off };
+    return undefined;
+  }
   const dm = maps.dataMap(target.index);
   if (dm === undefined) return err(`bad data relocation against '${symName}' in section '${target.name}'`);
   const off = (insn.imm + sym.value) | 0;

@@ -53,7 +53,13 @@ export interface MapTable {
   readonly kconfig: ReadonlyMap<string, KconfigExtern>;
   /** Indices of sections that hold map definitions (`.maps`, `maps`). */
   readonly defSections: ReadonlySet<number>;
+  /** Arena globals: the `.addr_space.1` section and the object's BPF_MAP_TYPE_ARENA map. */
+  readonly arenaSection?: number;
+  readonly arenaMap?: number;
 }
+
+/** libbpf's ARENA_SEC (tools/lib/bpf/libbpf.c, 6.12): globals placed in the arena. */
+export const ARENA_SECTION = '.addr_space.1';
 
 export function collectMaps(elf: ElfFile, btf: Btf | undefined, warnings: string[]): Result<MapTable> {
   const maps: MapDef[] = [];
@@ -174,8 +180,12 @@ export function collectMaps(elf: ElfFile, btf: Btf | undefined, warnings: string
     }
   }
 
+  const arenaSec = elf.sectionByName(ARENA_SECTION);
+  const arenaMap = maps.findIndex((m) => m.type === MapType.ARENA);
   return Result.ok({
     maps,
+    ...(arenaSec ? { arenaSection: arenaSec.index } : {}),
+    ...(arenaMap >= 0 ? { arenaMap } : {}),
     defAt: (sec, off) => defs.get(key(sec, off)),
     dataMap: (sec) => data.get(sec),
     ...(kconfigMap !== undefined ? { kconfigMap } : {}),
