@@ -138,4 +138,25 @@ describe('fast paths agree with the general paths', () => {
       expect(Scalar.equals(freeze(w), freeze(w2))).toBe(true);
     }
   });
+
+  it('sync fast path for tnums below 2^31 = full reg_bounds_sync (200,000 states, some empty)', () => {
+    const r = new Rng(0x4003);
+    let small = 0;
+    for (let i = 0; i < 200000; i++) {
+      const a = BANK[r.int(BANK.length)]!.s;
+      const b = BANK[r.int(BANK.length)]!.s;
+      const lowMask = r.int(2) === 0 ? 0x7fffffffn : (1n << BigInt(r.int(32))) - 1n;
+      // tnum of a cut below 2^31, ranges of b (often loose, sometimes disjoint from the tnum)
+      const w = load(newW(), r.int(3) === 0 ? a : b);
+      w.t = { value: a.tnum.value & lowMask, mask: a.tnum.mask & lowMask };
+      if (r.int(2) === 0) { w.umin = BigInt(r.int(300)); w.u32min = r.int(300); }
+      if (r.int(2) === 0) { const x = BigInt(r.int(1 << 20)); w.umax = x; w.smax = x; }
+      if (w.t.mask !== 0n) small++;
+      const w2 = load(newW(), freeze(w));
+      sync(w);
+      syncSlow(w2);
+      if (!Scalar.equals(freeze(w), freeze(w2))) expect.fail(`fast ${desc(freeze(w))}\nslow ${desc(freeze(w2))}`);
+    }
+    expect(small).toBeGreaterThan(100000);
+  });
 });

@@ -8,7 +8,7 @@
 
 import type { Scalar, Tnum } from './scalar';
 import {
-  HI32, LO32, M64, TNUM_UNKNOWN, tnumClearSubreg, tnumStep, tnumIntersect, tnumOr, tnumRange, tnumSubreg,
+  HI32, LO32, M64, TNUM_UNKNOWN, tnumClearSubreg, tnumStep, tnumStep31, tnumIntersect, tnumOr, tnumRange, tnumSubreg,
 } from './tnum';
 
 export const S64_MIN = -0x8000000000000000n;
@@ -310,15 +310,96 @@ export function sync(w: W): void {
       w.s32min = w.s32max = s32;
       return;
     }
+  } else if ((t.value | t.mask) < 0x80000000n && syncSmall(w)) {
+    return;
   }
   syncSlow(w);
 }
 
+/**
+ * reg_bounds_sync for a tnum below 2^31 in plain numbers. There every value is non-negative and below
+ * 2^31 in all four views, so the kernel's steps reduce to: clamp every range to the tnum's extremes,
+ * intersect the four ranges (deduce), intersect the tnum with that range (bound offset, mixed deduce),
+ * clamp again. Returns false (state untouched) for the cases the reduction does not cover: an empty
+ * intersection or a single-value collapse in the first clamp. Equality with syncSlow is property-tested.
+ */
+function syncSmall(w: W): boolean {
+  let v = Number(w.t.value);
+  let m = Number(w.t.mask);
+  let tmax = v | m;
+  // First __update_reg_bounds (32 then 64): clamp to [v, tmax].
+  const u32min = Math.max(w.u32min, v);
+  const u32max = Math.min(w.u32max, tmax);
+  const s32min = Math.max(w.s32min, v);
+  const s32max = Math.min(w.s32max, tmax);
+  const bv = w.t.value;
+  const btmax = BigInt(tmax);
+  const umin64 = w.umin > bv ? w.umin : bv;
+  const umax64 = w.umax < btmax ? w.umax : btmax;
+  const smin64 = w.smin > bv ? w.smin : bv;
+  const smax64 = w.smax < btmax ? w.smax : btmax;
+  if (umin64 > umax64 || smin64 > smax64 || u32min > u32max || s32min > s32max) return false;
+  const umin = Number(umin64);
+  const umax = Number(umax64);
+  // Single-value collapse in the first update (rare): leave it to the slow path.
+  if (collapseValue(v, m, umin, umax) >= 0) return false;
+  let lo = Math.max(umin, Number(smin64), u32min, s32min);
+  let hi = Math.min(umax, Number(smax64), u32max, s32max);
+  if (lo > hi) return false;
+  // tnum meets range(lo, hi).
+  const chi = lo ^ hi;
+  const delta = chi === 0 ? 0 : (2 ** (32 - Math.clz32(chi))) - 1;
+  const rv = lo & ~delta;
+  const nm = m & delta;
+  v = (v | rv) & ~nm;
+  m = nm;
+  tmax = v | m;
+  // Final __update_reg_bounds.
+  if (v > lo) lo = v;
+  if (tmax < hi) hi = tmax;
+  if (lo > hi) return false;
+  if (m !== 0) {
+    const c = collapseValue(v, m, lo, hi);
+    if (c >= 0) {
+      // The range and the tnum share one value: the register is that constant.
+      const bc = BigInt(c);
+      w.t = { value: bc, mask: 0n };
+      w.umin = w.umax = w.smin = w.smax = bc;
+      w.u32min = w.u32max = w.s32min = w.s32max = c;
+      return true;
+    }
+  }
+  w.t = { value: BigInt(v), mask: BigInt(m) };
+  const blo = BigInt(lo);
+  const bhi = lo === hi ? blo : BigInt(hi);
+  w.umin = w.smin = blo;
+  w.umax = w.smax = bhi;
+  w.u32min = w.s32min = lo;
+  w.u32max = w.s32max = hi;
+  return true;
+}
+
+/** The single value the kernel's collapse rule picks for tnum (v, m) and range [lo, hi] (numbers
+ * below 2^31, m != 0), or -1 when it does not fire. */
+function collapseValue(v: number, m: number, lo: number, hi: number): number {
+  if (m === 0) return -1;
+  const next = tnumStep31(v, m, lo);
+  const tmax = v | m;
+  if ((lo & ~m) === v) return next > hi ? lo : -1;
+  if (next === tmax) return tmax;
+  if (next <= hi && tnumStep31(v, m, next) > hi) return next;
+  return -1;
+}
+
 export function syncSlow(w: W): void {
   updateBounds(w);
-  deduceBounds(w);
-  deduceBounds(w);
-  deduceBounds(w);
+  for (let round = 0; round < 3; round++) {
+    // A round that changes nothing makes the remaining rounds no-ops (deduceBounds is a function of W).
+    const { t, umin, umax, smin, smax, u32min, u32max, s32min, s32max } = w;
+    deduceBounds(w);
+    if (w.t === t && w.umin === umin && w.umax === umax && w.smin === smin && w.smax === smax &&
+        w.u32min === u32min && w.u32max === u32max && w.s32min === s32min && w.s32max === s32max) break;
+  }
   boundOffset(w);
   updateBounds(w);
 }

@@ -151,9 +151,10 @@ export function tnumMul(a: TnumT, b: TnumT): TnumT {
 }
 
 /**
- * The smallest member of t strictly greater than z, or 2^64 when there is none. Walks the bits from the
- * top following z + 1 while t allows; on the first fixed bit that is below z + 1's bit, backs up to the
- * lowest free bit seen so far where z + 1 had a 0, sets it and takes the smallest tail.
+ * The smallest member of t strictly greater than z, or 2^64 when there is none. With y = z + 1: find the
+ * highest bit where y disagrees with a known bit of t. If t has a 1 there, keep y above it, take that 1
+ * and the smallest tail. If t has a 0 there, y's prefix is too big: set the lowest unknown bit above it
+ * where y has a 0 (none: no member) and take the smallest tail below it.
  */
 export function tnumStep(t: TnumT, z: bigint): bigint {
   const NONE = 0x10000000000000000n;
@@ -162,25 +163,30 @@ export function tnumStep(t: TnumT, z: bigint): bigint {
   if (z >= (v | m)) return NONE;
   const y = z + 1n;
   if (y <= v) return v;
-  let lastFree = -1n;
-  for (let i = 63n; i >= 0n; i--) {
-    const b = 1n << i;
-    const yb = y & b;
-    if ((m & b) !== 0n) {
-      if (yb === 0n) lastFree = i;
-      continue;
-    }
-    const vb = v & b;
-    if (vb === yb) continue;
-    if (vb > yb) {
-      // t's fixed 1 above y's 0: keep y's prefix, then the smallest tail.
-      return (y & ~((b << 1n) - 1n)) | b | (v & (b - 1n));
-    }
-    if (lastFree < 0n) return NONE;
-    const p = 1n << lastFree;
-    return (y & ~((p << 1n) - 1n)) | p | (v & (p - 1n));
-  }
-  return y;
+  const diff = (y ^ v) & ~m & M64;
+  if (diff === 0n) return y;
+  const h = BigInt(fls64(diff) - 1);
+  const hb = 1n << h;
+  if ((v & hb) !== 0n) return (y & ~((hb << 1n) - 1n)) | hb | (v & (hb - 1n));
+  const cands = m & ~y & ~((hb << 1n) - 1n) & M64;
+  if (cands === 0n) return NONE;
+  const p = cands & -cands;
+  return (y & ~((p << 1n) - 1n)) | p | (v & (p - 1n));
+}
+
+/** Number version of tnumStep for tnums and z below 2^31 (returns 2^32 for none). */
+export function tnumStep31(v: number, m: number, z: number): number {
+  if (z >= (v | m)) return 0x100000000;
+  const y = z + 1;
+  if (y <= v) return v;
+  const diff = (y ^ v) & ~m;
+  if (diff === 0) return y;
+  const hb = 1 << (31 - Math.clz32(diff));
+  if ((v & hb) !== 0) return (y & ~((hb << 1) - 1)) | hb | (v & (hb - 1));
+  const cands = m & ~y & ~((hb << 1) - 1);
+  if (cands === 0) return 0x100000000;
+  const p = cands & -cands;
+  return (y & ~((p << 1) - 1)) | p | (v & (p - 1));
 }
 
 /** True when a and b have a common member (their known bits agree where both are known). */
