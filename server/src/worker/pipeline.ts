@@ -2,15 +2,23 @@
 // object (load, verify, XDP analyses in the core). The cancel flag is polled between stages and
 // passed into the core, which polls it while it works. Clang's diagnostics are kept next to the
 // analysis' findings: warnings from a successful compile are still worth showing.
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Finding } from '../core/diagnostics/finding';
 import type { FileReport } from '../core/report';
 import { compile } from '../toolchain';
 import type { AnalyzeJob, AnalyzeReply } from './messages';
+import { attachFixes } from './fixes';
 import { findTestHook, runTestHook } from './testHooks';
 
-/** Analyses an object once it compiled; undefined while no analysis exists for it. */
-export type AnalyzeStage = (object: Uint8Array, opts: { path: string; driver: string | null; kernel: string | null; cancel: Int32Array }) => FileReport;
+/** Analyses an object once it compiled: the report and the names of the functions the object defines. */
+export type AnalyzeStage = (
+  object: Uint8Array,
+  opts: { path: string; driver: string | null; kernel: string | null; cancel: Int32Array },
+) => { report: FileReport; functionNames: readonly string[] };
+
+/** Thrown by an AnalyzeStage when the cancel flag was raised. */
+export class StageCancelled extends Error {}
 
 export async function runAnalyzeJob(job: AnalyzeJob, analyze: AnalyzeStage | undefined): Promise<AnalyzeReply | 'crashing'> {
   const t0 = performance.now();
@@ -44,9 +52,24 @@ export async function runAnalyzeJob(job: AnalyzeJob, analyze: AnalyzeStage | und
   const a0 = performance.now();
   let report: FileReport;
   if (analyze) {
-    const analysed = analyze(compiled.object, { path: job.file, driver: job.target.driver, kernel: job.target.kernel, cancel });
+    let analysed: ReturnType<AnalyzeStage>;
+    try {
+      analysed = analyze(compiled.object, { path: job.file, driver: job.target.driver, kernel: job.target.kernel, cancel });
+    } catch (e) {
+      if (e instanceof StageCancelled) return cancelled();
+      throw e;
+    }
     if (Atomics.load(cancel, 0) !== 0) return cancelled();
-    report = withClangProblems(analysed, compiled.problems);
+    report = await attachFixes(ownFileImplicit(analysed.report, job.file), {
+      file: job.file,
+      ...(job.text === undefined ? {} : { text: job.text }),
+      clangPath: job.target.clangPath,
+      clangArgs: job.target.clangArgs,
+      functionNames: analysed.functionNames,
+      cancel,
+    });
+    if (Atomics.load(cancel, 0) !== 0) return cancelled();
+    report = withClangProblems(report, compiled.problems);
   } else {
     report = { path: job.file, diagnostics: compiled.problems, programs: [] };
   }
@@ -62,4 +85,25 @@ export async function runAnalyzeJob(job: AnalyzeJob, analyze: AnalyzeStage | und
 function withClangProblems(report: FileReport, problems: readonly Finding[]): FileReport {
   if (problems.length === 0) return report;
   return { ...report, diagnostics: [...problems, ...report.diagnostics] };
+}
+
+/**
+ * Findings name their file from BTF line info (the absolute path clang was given); the contract
+ * says a finding about the checked file carries no `file`. Normalising here lets the LSP layer
+ * and the fix builders treat "this document" one way.
+ */
+function ownFileImplicit(report: FileReport, file: string): FileReport {
+  const own = resolve(file);
+  const fix = (f: Finding): Finding => {
+    const related = f.related?.map((r) => (r.file !== undefined && resolve(r.file) === own ? withoutFile(r) : r));
+    const base = f.file !== undefined && resolve(f.file) === own ? withoutFile(f) : f;
+    return related ? { ...base, related } : base;
+  };
+  return { ...report, diagnostics: report.diagnostics.map(fix), programs: report.programs.map((p) => ({ ...p, findings: p.findings.map(fix) })) };
+}
+
+function withoutFile<T extends { readonly file?: string }>(x: T): T {
+  const { file: _drop, ...rest } = x;
+  void _drop;
+  return rest as T;
 }

@@ -2,12 +2,22 @@
 // by host.ts with exactly one tagged reply; an exception in a job is a `failed` reply, not a dead
 // thread. Only a genuine crash (or the host terminating a job that overran its budget) ends it.
 import { parentPort } from 'node:worker_threads';
-import type { AnalyzeStage } from './pipeline';
-import { runAnalyzeJob } from './pipeline';
+import { AnalysisCancelled, analyzeObjectDetail } from '../core/analyze';
+import { runAnalyzeJob, StageCancelled, type AnalyzeStage } from './pipeline';
 import { runCommandJob } from './commands';
 import type { WorkerJob, WorkerReply } from './messages';
 
-const analyze: AnalyzeStage | undefined = undefined;
+/** The core's pipeline (load -> verify -> XDP analyses); cancellation becomes StageCancelled. */
+const analyze: AnalyzeStage = (object, opts) => {
+  try {
+    const r = analyzeObjectDetail(object, opts);
+    const functionNames = [...new Set(r.programs.flatMap((p) => [p.program.name, ...p.program.funcs.map((f) => f.name)]))];
+    return { report: r.report, functionNames };
+  } catch (e) {
+    if (e instanceof AnalysisCancelled) throw new StageCancelled();
+    throw e;
+  }
+};
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run as a worker thread');

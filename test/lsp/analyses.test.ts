@@ -1,0 +1,114 @@
+// The analyses as the editor shows them: each example's finding on its C line with its code,
+// hover text from the finding's data, and a quick-fix whose edit makes the file verify clean
+// (checked by the same server re-analysing the fixed file).
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Diagnostic } from 'vscode-languageserver-protocol';
+import { ServerCommands } from '../../server/src/lsp/protocol';
+import { startInProcess, tempFile, type InProcess } from './support/inProcess';
+import { applyEdit } from './support/lspClient';
+
+const EXAMPLES = join(__dirname, '..', '..', 'examples');
+
+let lsp: InProcess;
+beforeAll(async () => {
+  lsp = await startInProcess();
+  await lsp.client.initialize();
+});
+afterAll(async () => {
+  await lsp?.stop();
+});
+
+async function openExample(name: string): Promise<{ uri: string; path: string; text: string; diags: Diagnostic[] }> {
+  const text = readFileSync(join(EXAMPLES, name), 'utf8');
+  const path = tempFile(name, text);
+  const uri = lsp.client.open(path);
+  const pub = await lsp.client.diagnosticsFor(uri, 1);
+  return { uri, path, text, diags: pub.diagnostics };
+}
+
+function lineOf(text: string, needle: string): number {
+  const i = text.split('\n').findIndex((l) => l.includes(needle));
+  if (i < 0) throw new Error(`${needle} not in text`);
+  return i;
+}
+
+/** Applies the first quick-fix of `diag`, saves, and returns the diagnostics of the fixed file. */
+async function applyFixAndSave(f: { uri: string; path: string; text: string }, diag: Diagnostic, title?: RegExp): Promise<{ fixed: string; after: Diagnostic[] }> {
+  const actions = (await lsp.client.codeActions(f.uri, [diag])) ?? [];
+  const action = title ? actions.find((a) => title.test(a.title)) : actions[0];
+  expect(action, `quick-fixes: ${actions.map((a) => a.title).join(' | ')}`).toBeDefined();
+  const fixed = applyEdit(f.text, action!.edit, f.uri);
+  writeFileSync(f.path, fixed);
+  const since = lsp.client.published.length;
+  const v = lsp.client.change(f.uri, fixed);
+  lsp.client.save(f.uri);
+  const pub = await lsp.client.diagnosticsFor(f.uri, v, since);
+  return { fixed, after: pub.diagnostics };
+}
+
+describe('verifier rejection: bpf/pkt-bounds', () => {
+  it('is reported on the line that reads past the proven range, and the bounds-check fix verifies clean', async () => {
+    const f = await openExample('xdp_verifier_reject.c');
+    const d = f.diags.find((x) => x.code === 'bpf/pkt-bounds');
+    expect(d, JSON.stringify(f.diags.map((x) => [x.code, x.message]))).toBeDefined();
+    expect(d!.range.start.line).toBe(lineOf(f.text, 'ip->protocol == IPPROTO_TCP'));
+    const h = await lsp.client.hover(f.uri, d!.range.start.line, d!.range.start.character);
+    expect((h?.contents as { value: string }).value).toContain('**bpf/pkt-bounds**');
+    const { fixed, after } = await applyFixAndSave(f, d!);
+    expect(fixed).toContain('if ((void *)(ip + 1) > data_end)\n\t\treturn XDP_DROP;\n\tif (ip->protocol == IPPROTO_TCP)');
+    expect(after.filter((x) => x.severity === 1)).toEqual([]);
+    lsp.client.close(f.uri);
+  });
+});
+
+describe('xdp/return-invalid', () => {
+  it('is reported on the return of the invalid value, hover shows the reachable values, the fix verifies clean', async () => {
+    const f = await openExample('xdp_invalid_action.c');
+    const d = f.diags.find((x) => x.code === 'xdp/return-invalid');
+    expect(d, JSON.stringify(f.diags.map((x) => [x.code, x.message]))).toBeDefined();
+    // FIXME(analyses, issue 6): reported on the `if` whose line clang gave the `r0 = 7` move, not on
+    // `return XDP_BOUNCE;` one line below; the quick-fix still finds the return through the AST.
+    expect(d!.range.start.line).toBe(lineOf(f.text, '\tif (ip->protocol == IPPROTO_ICMP)'));
+    const retLine = f.text.split('\n').lastIndexOf('\treturn XDP_PASS;');
+    const h = await lsp.client.hover(f.uri, retLine, 3);
+    expect((h?.contents as { value: string }).value).toMatch(/xdp_bounce_icmp\*\* can return: .*7 \(not an XDP action\)/);
+    const { fixed, after } = await applyFixAndSave(f, d!, /XDP_DROP/);
+    expect(fixed).toContain('return XDP_DROP;\n\treturn XDP_PASS;');
+    expect(after.filter((x) => x.severity === 1 || String(x.code).startsWith('xdp/return'))).toEqual([]);
+    lsp.client.close(f.uri);
+  });
+});
+
+describe('xdp/adjust-head-unbounded', () => {
+  it('is reported on the push, and the bound-check fix removes it', async () => {
+    const f = await openExample('xdp_adjust_head_unbounded.c');
+    const d = f.diags.find((x) => x.code === 'xdp/adjust-head-unbounded');
+    expect(d, JSON.stringify(f.diags.map((x) => [x.code, x.message]))).toBeDefined();
+    expect(d!.range.start.line).toBe(lineOf(f.text, '\tif (bpf_xdp_adjust_head(ctx'));
+    const { fixed, after } = await applyFixAndSave(f, d!);
+    expect(fixed).toMatch(/if \(\(\(int\)cfg->len\) < 0 \|\| \(\(int\)cfg->len\) > \d+\)\n\t\treturn XDP_DROP;\n\tif \(bpf_xdp_adjust_head/);
+    expect(after.filter((x) => x.severity === 1 || x.code === 'xdp/adjust-head-unbounded')).toEqual([]);
+    lsp.client.close(f.uri);
+  });
+});
+
+describe('driver-dependent findings', () => {
+  it('select a driver: capability findings carry a drivers table in their hover', async () => {
+    await lsp.client.executeCommand(ServerCommands.selectDriver, ['ixgbevf']);
+    try {
+      const f = await openExample('xdp_adjust_head_unbounded.c');
+      const codes = f.diags.map((x) => x.code);
+      expect(codes).toContain('xdp/adjust-head-unbounded');
+      const d = f.diags.find((x) => x.code === 'xdp/adjust-head-unbounded')!;
+      const h = await lsp.client.hover(f.uri, d.range.start.line, d.range.start.character);
+      const md = (h?.contents as { value: string }).value;
+      expect(md).toContain('**xdp/adjust-head-unbounded**');
+      expect(md).toMatch(/suggested Bound:\*\* \d+/i);
+      lsp.client.close(f.uri);
+    } finally {
+      await lsp.client.executeCommand(ServerCommands.selectDriver, [null]);
+    }
+  });
+});
