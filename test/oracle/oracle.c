@@ -3,7 +3,7 @@
 // program once (or REPEAT times) with BPF_PROG_TEST_RUN. Built at test time by
 // test/support/oracle.ts with: gcc -O2 -o test/.build/oracle test/oracle/oracle.c -lbpf -lelf -lz
 //
-//   oracle load OBJ [--type xdp] [--prog NAME]
+//   oracle load OBJ [--type xdp] [--prog NAME] [--flags BPF_F_MASK]
 //       one JSON line per program: {name, section, verdict, errno, stage, log, verifyNs,
 //       processedInsns, libbpfLog}
 //   oracle run OBJ PROG HEXPACKET REPEAT
@@ -73,6 +73,8 @@ static void json_str(FILE *out, const char *s) {
 
 /* Prepares a freshly opened object: no pinning, every map with a usable max_entries, only
    `only` autoloaded (all when NULL), optional forced program type. */
+static unsigned extra_flags; /* --flags: prog_flags added to the loaded program (BPF_F_*) */
+
 static void prepare(struct bpf_object *obj, const char *only, int force_xdp) {
   struct bpf_map *map;
   bpf_object__for_each_map(map, obj) {
@@ -96,6 +98,7 @@ static void prepare(struct bpf_object *obj, const char *only, int force_xdp) {
     int mine = !only || strcmp(bpf_program__name(prog), only) == 0;
     bpf_program__set_autoload(prog, mine);
     if (mine && force_xdp) bpf_program__set_type(prog, BPF_PROG_TYPE_XDP);
+    if (mine && extra_flags) bpf_program__set_flags(prog, bpf_program__flags(prog) | extra_flags);
   }
 }
 
@@ -266,6 +269,8 @@ int main(int argc, char **argv) {
     for (int i = 3; i < argc; i++) {
       if (strcmp(argv[i], "--type") == 0 && i + 1 < argc) {
         force_xdp = strcmp(argv[++i], "xdp") == 0;
+      } else if (strcmp(argv[i], "--flags") == 0 && i + 1 < argc) {
+        extra_flags = (unsigned)strtoul(argv[++i], NULL, 0);
       } else if (strcmp(argv[i], "--prog") == 0 && i + 1 < argc) {
         only = argv[++i];
       } else {
@@ -278,6 +283,6 @@ int main(int argc, char **argv) {
   if (argc == 6 && strcmp(argv[1], "run") == 0) {
     return cmd_run(argv[2], argv[3], argv[4], (unsigned)strtoul(argv[5], NULL, 10));
   }
-  fprintf(stderr, "usage: oracle load OBJ [--type xdp] [--prog NAME]\n       oracle run OBJ PROG HEXPACKET REPEAT\n");
+  fprintf(stderr, "usage: oracle load OBJ [--type xdp] [--prog NAME] [--flags MASK]\n       oracle run OBJ PROG HEXPACKET REPEAT\n");
   return 2;
 }

@@ -85,6 +85,8 @@ export interface LoadOptions {
   readonly forceXdp?: boolean;
   /** Load only this program. */
   readonly prog?: string;
+  /** BPF_F_* program flags to add (BPF_F_STRICT_ALIGNMENT = 1, BPF_F_ANY_ALIGNMENT = 2, BPF_F_TEST_STATE_FREQ = 8, BPF_F_XDP_HAS_FRAGS = 32). */
+  readonly flags?: number;
 }
 
 /** Loads every program of `objPath` separately into the running kernel and reports each verdict. */
@@ -92,6 +94,7 @@ export function kernelLoad(objPath: string, options: LoadOptions = {}): KernelVe
   const args = ['load', objPath];
   if (options.forceXdp) args.push('--type', 'xdp');
   if (options.prog) args.push('--prog', options.prog);
+  if (options.flags) args.push('--flags', String(options.flags));
   const res = spawnSync(oracleBinary(), args, { encoding: 'utf8', maxBuffer: 1 << 30, timeout: 300_000 });
   if (res.error) throw res.error;
   const lines = res.stdout.split('\n').filter((l) => l.trim() !== '');
