@@ -4,13 +4,13 @@
 
 import type { LoadedObject, Program } from '../program';
 import { XdpEnv, XDP_PACKET_HEADROOM, type Metadata, type Output, type Redirect, type Route, type XdpCtxInput } from './env';
-import { xdpHelper } from './helpers';
 import { imageOf } from './image';
 import { interpret, interpretTraced } from './interp';
 import { jitExec } from './jit';
 import { Machine, type Tier } from './machine';
 import { createMaps, diffSnapshots, Errno, snapshot, type MapChange, type MapState } from './maps';
-import { EmuFault, RegionFlag, type Fault } from './memory';
+import { EmuFault, RegionFlag, ptrHi, ptrLo, type Fault } from './memory';
+import { DYNPTR_MAGIC, dynptrOf, xdpHelper } from './helpers';
 import { faultRecord } from './faults';
 
 export { createMaps, MapState, type MapChange } from './maps';
@@ -202,11 +202,34 @@ function kfunc(env: XdpEnv, m: Machine, name: string | undefined, slot: number):
     case 'bpf_xdp_metadata_rx_vlan_tag':
       if (md?.vlan) { put(2, 2, (dv) => dv.setUint16(0, md.vlan!.proto, false)); put(3, 2, (dv) => dv.setUint16(0, md.vlan!.tci, true)); r0 = 0; }
       break;
+    case 'bpf_dynptr_from_xdp': {
+      // kernel/bpf/helpers.c / net/core/filter.c bpf_dynptr_from_xdp: flags must be 0 (-EINVAL).
+      const flags = (BigInt(m.regs[5] >>> 0) << 32n) | BigInt(m.regs[4] >>> 0);
+      put(3, 16, (dv) => {
+        if (flags !== 0n) { for (let i = 0; i < 16; i++) dv.setUint8(i, 0); return; }
+        dv.setUint32(0, DYNPTR_MAGIC, true);
+        dv.setUint32(4, 0, true);
+        dv.setUint32(8, env.dataEnd - env.data, true);
+        dv.setUint32(12, 0, true);
+      });
+      r0 = flags !== 0n ? -Errno.EINVAL : 0;
+      break;
+    }
+    case 'bpf_dynptr_slice': case 'bpf_dynptr_slice_rdwr': {
+      // bpf_dynptr_slice(p, offset, buffer, buffer__szk): a pointer into the (linear) packet, or NULL
+      // when [offset, offset+size) is outside the dynptr.
+      const d = dynptrOf(m, 1, slot, name);
+      const off = m.regs[4] >>> 0, size = m.regs[8] >>> 0;
+      const at = env.data + d.off + off;
+      if (off + size > d.size || at + size > env.dataEnd) { m.regs[0] = 0; m.regs[1] = 0; return; }
+      m.regs[0] = ptrLo(at);
+      m.regs[1] = ptrHi(env.pktRegion);
+      return;
+    }
     default:
       throw new EmuFault('kfunc', slot, `kfunc ${name ?? '(unnamed: no kfunc record for this call)'} is not emulated`);
   }
   m.regs[0] = r0;
   m.regs[1] = r0 < 0 ? -1 : 0;
-  void Errno;
 }
 
