@@ -41,7 +41,13 @@ const METADATA_KFUNC: Readonly<Record<string, MetadataKfunc>> = {
 };
 const KFUNC_WORDS: Readonly<Record<MetadataKfunc, string>> = { rx_timestamp: 'rx timestamps', rx_hash: 'rx hashes', rx_vlan_tag: 'rx VLAN tags' };
 
+export interface XdpOptions {
+  /** The C text of a source file named in line_info, to place return findings on `return` statements. */
+  readonly sourceText?: (file: string) => string | undefined;
+}
+
 interface Ctx {
+  readonly options: XdpOptions;
   readonly program: Program;
   readonly obj: LoadedObject;
   readonly vr: VerifyResult;
@@ -49,16 +55,13 @@ interface Ctx {
   readonly findings: Finding[];
 }
 
-function rangeAt(c: Ctx, slot: number | undefined): Range {
-  return statementRange(slot === undefined ? undefined : locAt(c.program, slot));
-}
-
 function add(c: Ctx, code: string, severity: Severity, message: string, slot: number | undefined, data: Record<string, unknown>, range?: Range): void {
-  const loc = slot === undefined ? undefined : locAt(c.program, slot);
+  // Program-level findings (no instruction) sit on the entry instruction's line: the function.
+  const loc = locAt(c.program, slot ?? c.program.funcs[0]?.start ?? 0);
   c.findings.push({
     code, severity, message,
     ...(loc?.file ? { file: loc.file } : {}),
-    range: range ?? rangeAt(c, slot),
+    range: range ?? statementRange(loc),
     ...(slot === undefined ? {} : { insn: slot }),
     data: { program: c.program.name, ...(c.target.driver ? { driver: c.target.driver.id } : {}), ...data },
   });
@@ -96,7 +99,7 @@ function checkReturns(c: Ctx, sources: readonly ReturnSource[], all: ValueSet): 
   }
   for (const { def, exit, bad } of byDef.values()) {
     const slot = def ?? exit;
-    const site = returnSite(c.program, slot, bad.values ?? [bad.min]);
+    const site = returnSite(c.program, slot, bad.values ?? [bad.min], c.options.sourceText);
     const origin = site.loc?.text ? `\`${site.loc.text.trim()}\` at line ${site.loc.line}` : `instruction ${slot}`;
     const call = def !== undefined ? c.vr.calls.find((k) => k.slot === def) : undefined;
     const from = call ? `the result of ${call.kfunc ?? (call.helperId !== undefined ? `helper #${call.helperId}` : 'a call')} (${origin})` : origin;
@@ -115,7 +118,7 @@ function checkReturns(c: Ctx, sources: readonly ReturnSource[], all: ValueSet): 
     if (!ValueSet.has(all, act) || d.actions.value.includes(name)) continue;
     const src = sources.find((s) => ValueSet.has(s.values, act));
     const slot = src?.def ?? src?.exit;
-    const site = slot !== undefined ? returnSite(c.program, slot, [act]) : undefined;
+    const site = slot !== undefined ? returnSite(c.program, slot, [act], c.options.sourceText) : undefined;
     const how = d.mode === 'offload'
       ? `the nfp JIT treats any return value above XDP_TX (3) as abort and drops the packet (${d.actions.source})`
       : `its RX path has no case for it: bpf_warn_invalid_xdp_action() warns once ("Driver unsupported XDP return value ${act}") and the packet is dropped as XDP_ABORTED (${d.actions.source})`;
@@ -377,8 +380,8 @@ function requiresList(needs: readonly Need[], returns: ValueSet | undefined, pro
 }
 
 /** The XDP analyses of one program against a target (driver and/or kernel, both optional). */
-export function analyzeXdp(program: Program, obj: LoadedObject, vr: VerifyResult, target: XdpTarget = {}): XdpAnalysis {
-  const c: Ctx = { program, obj, vr, target, findings: [] };
+export function analyzeXdp(program: Program, obj: LoadedObject, vr: VerifyResult, target: XdpTarget = {}, options: XdpOptions = {}): XdpAnalysis {
+  const c: Ctx = { options, program, obj, vr, target, findings: [] };
   const needs = inferNeeds(program, obj, vr);
   let returnValues: ReturnValues | undefined;
   let returns: ValueSet | undefined;
@@ -408,6 +411,7 @@ export interface MatrixInput {
   readonly program: Program;
   readonly obj: LoadedObject;
   readonly vr: VerifyResult;
+  readonly options?: XdpOptions;
 }
 
 export interface MatrixCell {
@@ -424,10 +428,10 @@ export interface MatrixRow {
 
 /** Program × driver: ✔ when no xdp/ error or warning, else the reasons (for `xdp-check check --matrix`). */
 export function portabilityMatrix(programs: readonly MatrixInput[], drivers: readonly DriverProfile[] = DRIVER_PROFILES, kernel?: KernelVersion): MatrixRow[] {
-  return programs.map(({ program, obj, vr }) => ({
+  return programs.map(({ program, obj, vr, options }) => ({
     program: program.name,
     cells: drivers.map((driver) => {
-      const a = analyzeXdp(program, obj, vr, { driver, ...(kernel ? { kernel } : {}) });
+      const a = analyzeXdp(program, obj, vr, { driver, ...(kernel ? { kernel } : {}) }, options);
       const bad = a.findings.filter((f) => f.severity !== 'info');
       return { driver: driver.id, ok: bad.length === 0, reasons: bad.map((f) => `${f.code}: ${f.message}`) };
     }),

@@ -79,11 +79,36 @@ function mentions(text: string, v: number): boolean {
  * a shared `r0 = N` before the epilogue) its line may be another statement or the closing
  * brace, so we look for a `return` in the program's lines that mentions one of the values.
  */
-export function returnSite(program: Program, defSlot: number, values: readonly number[]): { loc: SourceLoc | undefined; range: Range } {
+export function returnSite(
+  program: Program,
+  defSlot: number,
+  values: readonly number[],
+  sourceText?: (file: string) => string | undefined,
+): { loc: SourceLoc | undefined; range: Range } {
   const loc = locAt(program, defSlot);
   const isReturn = (l: SourceLoc | undefined): boolean => !!l && /\breturn\b/.test(l.text ?? '');
   let chosen = loc;
-  if (!isReturn(loc)) {
+  // clang often attributes `r0 = N` to the condition guarding `return N;` (the return line then
+  // has no instruction of its own). With the C text at hand, take the nearest `return` after the
+  // defining line, inside the function, that mentions one of the values.
+  const text = loc ? sourceText?.(loc.file) : undefined;
+  if (loc && text && !(isReturn(loc) && values.some((v) => mentions(loc.text, v)))) {
+    const fileLines = text.split('\n');
+    const own = program.lines.filter((l): l is SourceLoc => !!l && l.file === loc.file).map((l) => l.line);
+    const last = Math.max(...own, loc.line);
+    const first = Math.min(...own, loc.line);
+    const order: number[] = [];
+    for (let n = loc.line; n <= last + 1 && n <= fileLines.length; n++) order.push(n);
+    for (let n = loc.line - 1; n >= first; n--) order.push(n);
+    for (const n of order) {
+      const t = fileLines[n - 1] ?? '';
+      if (/\breturn\b/.test(t) && values.some((v) => mentions(t.replace(/\/\/.*$/, ''), v))) {
+        chosen = { file: loc.file, line: n, column: (/\S/.exec(t)?.index ?? 0) + 1, text: t };
+        break;
+      }
+    }
+  }
+  if (!isReturn(chosen)) {
     const seen = new Set<string>();
     for (const l of program.lines) {
       if (!l || seen.has(`${l.file}:${l.line}`)) continue;
