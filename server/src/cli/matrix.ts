@@ -31,14 +31,29 @@ export function formatMatrix(rows: readonly MatrixRow[], drivers: readonly strin
   const reasons: string[] = [];
   for (const label of order) {
     const m = lines.get(label)!;
+    // The same reason on several drivers is listed once, with the drivers it applies to.
+    const byReason = new Map<string, string[]>();
     const cells = drivers.map((d, i) => {
       const errs = m.get(d);
       if (errs === undefined) return '-'.padEnd(cols[i]!);
       if (errs.length === 0) return '✔'.padEnd(cols[i]!);
-      for (const e of errs) reasons.push(`✘ ${label} on ${d}: ${e.message} [${e.code}]`);
+      for (const e of errs) {
+        const key = `${e.message} [${e.code}]`;
+        byReason.set(key, [...(byReason.get(key) ?? []), d]);
+      }
       return '✘'.padEnd(cols[i]!);
     });
     out.push(`${label.padEnd(w)}  ${cells.join('  ')}`);
+    for (const [reason, ds] of byReason) {
+      const others = drivers.filter((d) => !ds.includes(d));
+      const on =
+        drivers.length > 2 && others.length === 0
+          ? `all ${ds.length} drivers`
+          : drivers.length > 2 && ds.length > drivers.length / 2
+            ? `${ds.length} of ${drivers.length} drivers (all but ${others.join(', ')})`
+            : ds.join(', ');
+      reasons.push(`✘ ${label} on ${on}: ${reason}`);
+    }
   }
   return [...out, ...(reasons.length ? ['', ...reasons] : [])].join('\n') + '\n';
 }
