@@ -18,6 +18,7 @@ interface FlowResult {
   hover?: string;
   action?: string;
   fixed_line?: string;
+  after?: { code: string; severity: number }[];
 }
 
 describe('Neovim headless as the LSP client', () => {
@@ -51,6 +52,8 @@ describe('Neovim headless as the LSP client', () => {
     expect(result.action).toContain("did you mean 'XDP_PASS'");
     expect(result.fixed_line).toBe('\treturn XDP_PASS;');
     expect(readFileSync(file, 'utf8')).toContain('return XDP_PASS;');
+    // After the fix only the information that no driver was selected remains (severity 3 = INFO).
+    expect(result.after).toEqual([{ code: 'xdp/portability-unchecked', severity: 3 }]);
     expect(result.steps.map((s) => s.name)).toEqual([
       'start_client', 'initialized', 'diagnostic after save', 'hover', 'code action', 'clean after fix and save',
     ]);

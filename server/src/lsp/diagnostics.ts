@@ -58,7 +58,7 @@ export function findingToDiagnostic(f: Finding, ctx: DocContext): Diagnostic {
     uri: ctx.uri,
     version: ctx.version,
     fixes: fixesOf(f),
-    ...(f.data ? { finding: f.data } : {}),
+    ...(f.data ? { finding: withoutFixes(f.data) } : {}),
   };
   const related = (f.related ?? []).map((r): DiagnosticRelatedInformation => ({
     location: {
@@ -111,6 +111,14 @@ function fixesOf(f: Finding): FixData[] {
     for (const g of v) if (isFix(g)) out.push(g);
   }
   return out;
+}
+
+/** The finding's data without the fixes (they travel once, in `fixes`). */
+function withoutFixes(data: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const { fixits: _a, fixes: _b, ...rest } = data;
+  void _a;
+  void _b;
+  return rest;
 }
 
 function isFix(v: unknown): v is FixData {
