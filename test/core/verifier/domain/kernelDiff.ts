@@ -55,8 +55,44 @@ const ALU_OPS = [AluOp.ADD, AluOp.SUB, AluOp.MUL, AluOp.DIV, AluOp.MOD, AluOp.OR
 const JMP_OPS = [JmpOp.JEQ, JmpOp.JNE, JmpOp.JGT, JmpOp.JGE, JmpOp.JLT, JmpOp.JLE, JmpOp.JSGT, JmpOp.JSGE, JmpOp.JSLT,
   JmpOp.JSLE, JmpOp.JSET];
 
+/** One instruction on r6/r7 after the two unknown-producing calls. */
+export type Step =
+  | { k: 'alu'; op: number; is64: boolean; dst: 6 | 7; reg?: boolean; imm?: number; signed?: boolean }
+  | { k: 'neg'; is64: boolean; dst: 6 | 7 }
+  | { k: 'end'; form: 'le' | 'be' | 'bswap'; bits: 16 | 32 | 64; dst: 6 | 7 }
+  | { k: 'movsx'; is64: boolean; bits: 8 | 16 | 32; dst: 6 | 7 }
+  | { k: 'jmp'; op: number; is32: boolean; dst: 6 | 7; reg?: boolean; imm?: number };
+
+function randomStep(r: Rng): Step {
+  const dst = r.int(2) === 0 ? 6 : 7;
+  const kind = r.int(20);
+  const is64 = r.int(2) === 0;
+  if (kind < 10) {
+    const op = r.pick(ALU_OPS);
+    const signed = (op === AluOp.DIV || op === AluOp.MOD) && r.int(3) === 0;
+    let imm = r.pick(IMMS);
+    if (op === AluOp.LSH || op === AluOp.RSH || op === AluOp.ARSH) imm = r.int(is64 ? 64 : 32);
+    if ((op === AluOp.DIV || op === AluOp.MOD) && imm === 0) imm = 3;
+    return { k: 'alu', op, is64, dst, reg: r.int(3) === 0, imm, signed };
+  }
+  if (kind < 11) return { k: 'neg', is64, dst };
+  if (kind < 12) {
+    const form = r.pick(['le', 'be', 'bswap'] as const);
+    return { k: 'end', form, bits: r.pick([16, 32, 64] as const), dst };
+  }
+  if (kind < 13) return { k: 'movsx', is64, bits: is64 ? r.pick([8, 16, 32] as const) : r.pick([8, 16] as const), dst };
+  return { k: 'jmp', op: r.pick(JMP_OPS), is32: r.int(3) === 0, dst, reg: r.int(3) === 0, imm: r.pick(IMMS) };
+}
+
 /** A random program and the domain's expectations for it. */
 export function genCase(r: Rng, steps: number): Case {
+  const list: Step[] = [];
+  for (let k = 0; k < steps; k++) list.push(randomStep(r));
+  return buildCase(list);
+}
+
+/** Encodes steps as a program and runs the domain over it, recording what the kernel should print. */
+export function buildCase(steps: readonly Step[]): Case {
   const body: Insn[] = [];
   const regs: ScalarT[] = [];
   regs[6] = Scalar.unknown();
@@ -70,30 +106,23 @@ export function genCase(r: Rng, steps: number): Case {
     { code: 0xbf, dst: 7, src: 0, off: 0, imm: 0, text: 'r7 = r0' },
   ];
   const jumps: number[] = [];
-  let dead = false;
   // r6 and r7 share a kernel scalar id after a movsx that cannot sign-extend; the kernel then refines
   // both on a branch (sync_linked_regs), which is interpreter business: stop at a jump while linked.
   let linked = false;
-  for (let k = 0; k < steps && !dead; k++) {
+  for (const st of steps) {
     const idx = pre.length + body.length;
-    const dst = r.int(2) === 0 ? 6 : 7;
+    const dst = st.dst;
     const other = dst === 6 ? 7 : 6;
-    const kind = r.int(20);
-    const is64 = r.int(2) === 0;
-    const cls = is64 ? 0x07 : 0x04;
-    const note = (reg: number, s: ScalarT): void => {
+    const note = (reg: number, v: ScalarT): void => {
       let m = after.get(idx);
       if (!m) after.set(idx, (m = new Map()));
-      m.set(reg, Scalar.toString(s));
+      m.set(reg, Scalar.toString(v));
     };
-    if (kind < 10) {
-      // ALU op with imm or the other register
-      const op = r.pick(ALU_OPS);
-      const useReg = r.int(3) === 0;
-      const signed = (op === AluOp.DIV || op === AluOp.MOD) && r.int(3) === 0;
-      let imm = r.pick(IMMS);
-      if (op === AluOp.LSH || op === AluOp.RSH || op === AluOp.ARSH) imm = r.int(is64 ? 64 : 32);
-      if ((op === AluOp.DIV || op === AluOp.MOD) && imm === 0) imm = 3;
+    if (st.k === 'alu') {
+      const { op, is64 } = st;
+      const useReg = st.reg ?? false;
+      const imm = st.imm ?? 0;
+      const signed = st.signed ?? false;
       const src = useReg ? regs[other]! : Scalar.const(BigInt(imm));
       if ((op === AluOp.AND || op === AluOp.OR) && Scalar.isConst(src)) {
         // maybe_fork_scalars: the kernel continues with dst = -1 and explores dst = 0 later.
@@ -102,40 +131,35 @@ export function genCase(r: Rng, steps: number): Case {
       }
       if (!(op === AluOp.ADD && is64)) linked = false;
       regs[dst] = Scalar.alu(op, regs[dst]!, src, is64, signed);
-      body.push({ code: cls | op | (useReg ? 0x08 : 0), dst, src: useReg ? other : 0, off: signed ? 1 : 0, imm: useReg ? 0 : imm,
-        text: `${is64 ? 'r' : 'w'}${dst} op${op.toString(16)}${signed ? 's' : ''}= ${useReg ? 'r' + other : imm}` });
+      body.push({ code: (is64 ? 0x07 : 0x04) | op | (useReg ? 0x08 : 0), dst, src: useReg ? other : 0, off: signed ? 1 : 0,
+        imm: useReg ? 0 : imm, text: `${is64 ? 'r' : 'w'}${dst} op${op.toString(16)}${signed ? 's' : ''}= ${useReg ? 'r' + other : imm}` });
       note(dst, regs[dst]!);
-    } else if (kind < 11) {
-      regs[dst] = Scalar.neg(regs[dst]!, is64);
+    } else if (st.k === 'neg') {
+      regs[dst] = Scalar.neg(regs[dst]!, st.is64);
       linked = false;
-      body.push({ code: cls | AluOp.NEG, dst, src: 0, off: 0, imm: 0, text: `${is64 ? 'r' : 'w'}${dst} = -${dst}` });
+      body.push({ code: (st.is64 ? 0x07 : 0x04) | AluOp.NEG, dst, src: 0, off: 0, imm: 0, text: `${st.is64 ? 'r' : 'w'}${dst} = -${dst}` });
       note(dst, regs[dst]!);
-    } else if (kind < 12) {
-      const bits = r.pick([16, 32, 64] as const);
-      const form = r.int(3);
-      const kindE = form === 0 ? 'le' : form === 1 ? 'be' : 'bswap';
-      const code = kindE === 'bswap' ? 0xd7 : kindE === 'le' ? 0xd4 : 0xdc;
-      regs[dst] = Scalar.endian(regs[dst]!, kindE, bits);
+    } else if (st.k === 'end') {
+      const code = st.form === 'bswap' ? 0xd7 : st.form === 'le' ? 0xd4 : 0xdc;
+      regs[dst] = Scalar.endian(regs[dst]!, st.form, st.bits);
       linked = false;
-      body.push({ code, dst, src: 0, off: 0, imm: bits, text: `${kindE}${bits} r${dst}` });
+      body.push({ code, dst, src: 0, off: 0, imm: st.bits, text: `${st.form}${st.bits} r${dst}` });
       note(dst, regs[dst]!);
-    } else if (kind < 13) {
-      const bits = is64 ? r.pick([8, 16, 32] as const) : r.pick([8, 16] as const);
-      linked = regs[other]!.umax < 1n << BigInt(bits - 1);
-      regs[dst] = Scalar.movsx(regs[other]!, bits, is64);
-      body.push({ code: cls | AluOp.MOV | 0x08, dst, src: other, off: bits, imm: 0, text: `${is64 ? 'r' : 'w'}${dst} = (s${bits})${other}` });
+    } else if (st.k === 'movsx') {
+      linked = regs[other]!.umax < 1n << BigInt(st.bits - 1);
+      regs[dst] = Scalar.movsx(regs[other]!, st.bits, st.is64);
+      body.push({ code: (st.is64 ? 0x07 : 0x04) | AluOp.MOV | 0x08, dst, src: other, off: st.bits, imm: 0,
+        text: `${st.is64 ? 'r' : 'w'}${dst} = (s${st.bits})${other}` });
       note(dst, regs[dst]!);
     } else {
       // conditional jump to the exit block, fall through continues
       if (linked) break;
-      const op = r.pick(JMP_OPS);
-      const useReg = r.int(3) === 0;
-      const is32 = r.int(3) === 0;
-      const imm = r.pick(IMMS);
+      const useReg = st.reg ?? false;
+      const imm = st.imm ?? 0;
       const src = useReg ? regs[other]! : Scalar.const(BigInt(imm));
-      const br = Scalar.branch(op, regs[dst]!, src, is32);
-      body.push({ code: (is32 ? 0x06 : 0x05) | op | (useReg ? 0x08 : 0), dst, src: useReg ? other : 0, off: 0, imm: useReg ? 0 : imm,
-        text: `if ${is32 ? 'w' : 'r'}${dst} op${op.toString(16)} ${useReg ? 'r' + other : imm}` });
+      const br = Scalar.branch(st.op, regs[dst]!, src, st.is32);
+      body.push({ code: (st.is32 ? 0x06 : 0x05) | st.op | (useReg ? 0x08 : 0), dst, src: useReg ? other : 0, off: 0,
+        imm: useReg ? 0 : imm, text: `if ${st.is32 ? 'w' : 'r'}${dst} op${st.op.toString(16)} ${useReg ? 'r' + other : imm}` });
       jumps.push(body.length - 1);
       if (br.ifTrue && br.taken === -1) {
         const m = new Map<number, string>();
@@ -143,17 +167,14 @@ export function genCase(r: Rng, steps: number): Case {
         if (useReg) m.set(other, Scalar.toString(br.ifTrue[1]));
         taken.set(idx, m);
       }
-      if (br.taken === 1 || !br.ifFalse) {
-        dead = true; // the fall-through is not explored by the kernel (or is dead for us)
-      } else {
-        regs[dst] = br.ifFalse[0];
-        if (useReg) regs[other] = br.ifFalse[1];
-        if (br.taken === -1) {
-          const m = new Map<number, string>();
-          m.set(dst, Scalar.toString(regs[dst]!));
-          if (useReg) m.set(other, Scalar.toString(regs[other]!));
-          after.set(idx, m);
-        }
+      if (br.taken === 1 || !br.ifFalse) break; // the fall-through is not explored (or is dead for us)
+      regs[dst] = br.ifFalse[0];
+      if (useReg) regs[other] = br.ifFalse[1];
+      if (br.taken === -1) {
+        const m = new Map<number, string>();
+        m.set(dst, Scalar.toString(regs[dst]!));
+        if (useReg) m.set(other, Scalar.toString(regs[other]!));
+        after.set(idx, m);
       }
     }
   }
