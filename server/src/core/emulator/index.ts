@@ -98,7 +98,10 @@ export interface RunResult {
   readonly mapChanges: MapChange[];
   readonly output: Output;
   readonly faults: Fault[];
+  /** Instructions executed by the first run (a fault's run: up to and including the faulting one). */
   readonly steps: number;
+  /** Instructions executed over all `repeat` runs. */
+  readonly totalSteps: number;
   readonly nsPerRun: number;
   /** Set when the test run itself refuses the input (packet size), as the kernel's EINVAL. */
   readonly error?: string;
@@ -127,7 +130,7 @@ export function run(program: Program, obj: LoadedObject, opts: RunOptions): RunR
   const headroom = opts.headroom ?? XDP_PACKET_HEADROOM;
   const refused = env.load(opts.packet, headroom);
   if (refused) {
-    return { retval: 0, action: 'XDP_ABORTED', packet: new Uint8Array(0), metaLen: 0, mapChanges: [], output: env.output, faults: [], steps: 0, nsPerRun: 0, error: refused };
+    return { retval: 0, action: 'XDP_ABORTED', packet: new Uint8Array(0), metaLen: 0, mapChanges: [], output: env.output, faults: [], steps: 0, totalSteps: 0, nsPerRun: 0, error: refused };
   }
   m.helper = (mm, id, slot) => xdpHelper(env, mm, id, slot);
   m.kfunc = (mm, name, slot) => kfunc(env, mm, name, slot);
@@ -143,6 +146,7 @@ export function run(program: Program, obj: LoadedObject, opts: RunOptions): RunR
   const faults: Fault[] = [];
   const t0 = performance.now();
   let runs = 0;
+  let firstSteps = -1;
   for (let i = 0; i < (tracing ? 1 : repeat); i++) {
     m.regs.fill(0);
     const [cl, ch] = env.ctxPointer();
@@ -156,8 +160,10 @@ export function run(program: Program, obj: LoadedObject, opts: RunOptions): RunR
       if (!(e instanceof EmuFault)) throw e;
       m.depth = 0;
       faults.push(faultRecord(e, program));
+      if (firstSteps < 0) firstSteps = m.steps;
       break;
     }
+    if (firstSteps < 0) firstSteps = m.steps;
     runs++;
   }
   const nsPerRun = runs ? ((performance.now() - t0) * 1e6) / runs : 0;
@@ -173,7 +179,8 @@ export function run(program: Program, obj: LoadedObject, opts: RunOptions): RunR
     mapChanges: diffSnapshots(maps, before, snapshot(maps)),
     output: env.output,
     faults,
-    steps: m.steps,
+    steps: firstSteps,
+    totalSteps: m.steps,
     nsPerRun,
     ...(tracing ? { trace: tracing } : {}),
   };
