@@ -99,7 +99,7 @@ describe('text report', () => {
 
   it('says when no driver was selected', () => {
     const out = formatText({ version: 1, target: { driver: null, kernel: null }, files: [] }, '/');
-    expect(out).toBe('0 errors, 0 warnings in 0 files (no driver selected (portability not checked))\n');
+    expect(out).toBe('0 errors, 0 warnings in 0 files (no driver selected: portability not checked)\n');
   });
 });
 

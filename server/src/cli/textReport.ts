@@ -25,7 +25,7 @@ export function formatText(report: CheckReport, cwd: string): string {
       out.push(programSummary(file, p));
     }
   }
-  const target = report.target.driver ? `driver ${report.target.driver}` : 'no driver selected (portability not checked)';
+  const target = report.target.driver ? `driver ${report.target.driver}` : 'no driver selected: portability not checked';
   const kernel = report.target.kernel ? `, kernel ${report.target.kernel}` : '';
   out.push(`${plural(errors, 'error')}, ${plural(warnings, 'warning')} in ${plural(report.files.length, 'file')} (${target}${kernel})`);
   return out.join('\n') + '\n';
