@@ -293,6 +293,7 @@ const MAX_CHAIN = 64;
 function makeBtf(types: BtfType[], strings: Uint8Array): Btf {
   let byName: Map<string, BtfType[]> | undefined;
   let tagsByTarget: Map<number, BtfType[]> | undefined;
+  const stringCache = new Map<number, string>();
   const nameIndex = (): Map<string, BtfType[]> => {
     if (!byName) {
       byName = new Map();
@@ -366,7 +367,16 @@ function makeBtf(types: BtfType[], strings: Uint8Array): Btf {
       return out;
     },
     declTagsOf,
-    stringAt: (off) => (off >= 0 && off < strings.length ? cString(strings, off) : undefined),
+    stringAt: (off) => {
+      if (!(off >= 0 && off < strings.length)) return undefined;
+      // line_info repeats file names and source lines thousands of times: decode each once.
+      let s = stringCache.get(off);
+      if (s === undefined) {
+        s = cString(strings, off);
+        stringCache.set(off, s);
+      }
+      return s;
+    },
     stringsLength: strings.length,
   };
 }

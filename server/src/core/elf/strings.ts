@@ -21,9 +21,8 @@ export function cString(table: Uint8Array, start: number): string {
   }
   if (end === start) return '';
   if (!ascii || end - start > 4096) return utf8.decode(table.subarray(start, end));
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(table[i]!);
-  return s;
+  // One flat string per call (no per-character concatenation, which builds rope nodes for GC).
+  return String.fromCharCode.apply(null, table.subarray(start, end) as unknown as number[]);
 }
 
 /** Whether a NUL terminates the string at `start` before the end of the table. */

@@ -112,9 +112,11 @@ export function collectCode(ctx: CodeContext): Result<Map<number, SectionCode>> 
       }
       const start = s.value / 8;
       if (insns[start]!.tail) return Result.err('programs', where, s.value, `function '${s.name}' starts in the middle of an lddw instruction`);
+      const end = start + size / 8;
+      if (end < nslots && insns[end]!.tail) return Result.err('programs', where, s.value + size, `function '${s.name}' ends in the middle of an lddw instruction`);
       if (funcs.length > 0 && funcs[funcs.length - 1]!.start === start) continue; // alias symbol
       const typeId = funcInfo.get(s.value);
-      funcs.push({ section: sec.index, start, end: start + size / 8, name: s.name, global: s.bind !== SymBind.LOCAL, ...(typeId !== undefined ? { btfTypeId: typeId } : {}) });
+      funcs.push({ section: sec.index, start, end, name: s.name, global: s.bind !== SymBind.LOCAL, ...(typeId !== undefined ? { btfTypeId: typeId } : {}) });
     }
 
     const callTargets = new Map<number, CallTarget>();

@@ -21,6 +21,9 @@ import { Result } from '../result';
 export const BPF_F_RDONLY_PROG = 1 << 7;
 export const BPF_F_MMAPABLE = 1 << 10;
 
+/** Largest global-data section modelled (64 MiB); .bss sizes come from the header alone. */
+export const MAX_DATA_SECTION = 64 << 20;
+
 export type DataKind = 'data' | 'rodata' | 'bss';
 
 /** libbpf's classification of a non-executable section as global data (bpf_object__elf_collect). */
@@ -121,6 +124,9 @@ export function collectMaps(elf: ElfFile, btf: Btf | undefined, warnings: string
   for (const s of elf.sections) {
     const kind = dataKind(s);
     if (!kind || s.size === 0) continue;
+    // .bss has no file bytes, so its size is unchecked by the ELF reader; refuse absurd ones
+    // rather than allocate them (real programs keep global data far below this).
+    if (s.size > MAX_DATA_SECTION) return Result.err('maps', `section ${s.name}`, 0, `global data section ${s.name} is ${s.size} bytes, more than the ${MAX_DATA_SECTION} this tool models`);
     const ds = btf?.byName(s.name, 'datasec') as BtfDatasec | undefined;
     let mmapable = false;
     for (const vi of ds?.vars ?? []) {
@@ -159,7 +165,7 @@ export function collectMaps(elf: ElfFile, btf: Btf | undefined, warnings: string
       if (!externNames.has(v.name)) continue;
       const size = btf.sizeOf(v.type);
       const align = alignOf(btf, v.type, 0);
-      if (!size || !align) return Result.err('maps', 'section .BTF', 0, `kconfig extern '${v.name}': cannot determine its size or alignment`);
+      if (!size || !align || size > 4096) return Result.err('maps', 'section .BTF', 0, `kconfig extern '${v.name}': has no size or alignment libbpf can use (kconfig values are at most a few bytes)`);
       items.push({ name: v.name, size, align });
     }
     items.sort((a, b) => b.align - a.align || a.size - b.size || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
