@@ -327,3 +327,22 @@ describe('matrix', () => {
 
 // Used so the import is not flagged when a case above is edited away.
 void helperId;
+
+describe('version-dependent facts', () => {
+  it('ice had 192 bytes of headroom up to 6.12', () => {
+    const b = pushes([konst(-220)]);
+    expect(codes(b, { driver: drv('ice') })).toContain('xdp/headroom-exceeded');
+    const small = pushes([konst(-180)]);
+    expect(codes(small, { driver: drv('ice') })).not.toContain('xdp/headroom-exceeded');
+    const f = run(small, { driver: drv('ice'), kernel: kv('6.12') }).findings.find((x) => x.code === 'xdp/headroom-exceeded')!;
+    expect(f.message).toMatch(/ice has 192 bytes of headroom, 152 usable/);
+  });
+  it('tun gained data_meta after 6.12; bnxt_en rx_hash after 6.12', () => {
+    expect(codes(metaProgram(konst(-8)), { driver: drv('tun') })).not.toContain('xdp/capability-missing');
+    expect(codes(metaProgram(konst(-8)), { driver: drv('tun'), kernel: kv('6.12') })).toContain('xdp/capability-missing');
+    expect(codes(kfuncProgram('bpf_xdp_metadata_rx_hash'), { driver: drv('bnxt_en') })).not.toContain('xdp/capability-missing');
+    const f = run(kfuncProgram('bpf_xdp_metadata_rx_hash'), { driver: drv('bnxt_en'), kernel: kv('6.12') }).findings.find((x) => x.code === 'xdp/capability-missing')!;
+    expect(f.message).toMatch(/bnxt_en does not implement rx hashes/);
+    expect(f.message).not.toMatch(/drivers that do: .*bnxt_en/);
+  });
+});

@@ -15,6 +15,21 @@ export interface Fact<T> {
   readonly note?: string;
   /** Where we re-read the fact ourselves in Debian's linux-source-6.12 (see verified.ts). */
   readonly verified?: string;
+  /** Older values: for a target kernel before `before`, the fact was `value` (latest entry first wins). */
+  readonly byKernel?: ReadonlyArray<{ readonly before: string; readonly value: T; readonly source: string; readonly uncertain?: string }>;
+}
+
+/** The fact as it holds on `kernel` (undefined: the reference kernel, 7.2). */
+export function factAt<T>(f: Fact<T>, kernel?: KernelVersion): Fact<T> {
+  if (!kernel || !f.byKernel) return f;
+  // The earliest `before` bound above the kernel decides (entries may be in any order).
+  let best: { before: string; value: T; source: string; uncertain?: string } | undefined;
+  for (const e of f.byKernel) {
+    if (!KernelVersion.before(kernel, e.before)) continue;
+    if (!best || KernelVersion.before(KernelVersion.parse(e.before)!, best.before)) best = e;
+  }
+  if (!best) return f;
+  return { ...f, value: best.value, source: best.source, ...(best.uncertain ? { uncertain: best.uncertain } : {}), note: `on ${KernelVersion.format(kernel)}; ${f.note ?? ''}`.trim() };
 }
 
 export type XdpAction = 'ABORTED' | 'DROP' | 'PASS' | 'TX' | 'REDIRECT';

@@ -4,8 +4,9 @@
 import type { DriverProfile, Fact } from './profile';
 import { profileFacts } from './profile';
 
-const yn = (f: Fact<boolean>) => (f.value ? 'yes' : 'no') + (f.uncertain ? '?' : '');
-const num = (f: Fact<number | null>, unit = '') => (f.value === null ? '—' : `${f.value}${unit}`) + (f.uncertain ? '?' : '');
+const mark = (f: Fact<unknown>) => (f.uncertain ? '?' : '') + (f.byKernel?.length ? '*' : '');
+const yn = (f: Fact<boolean>) => (f.value ? 'yes' : 'no') + mark(f);
+const num = (f: Fact<number | null>, unit = '') => (f.value === null ? '—' : `${f.value}${unit}`) + mark(f);
 
 export const TABLE_COLUMNS = ['driver', 'XDP since', 'actions', 'redirect target', 'headroom', 'data_meta', 'tail grow', 'tailroom', 'RX_SG', 'max MTU', 'AF_XDP ZC', 'kfuncs ts/hash/vlan', 'offload'];
 
@@ -24,7 +25,7 @@ export function profileRow(p: DriverProfile): string[] {
     yn(p.rxSg),
     num(p.maxMtu),
     yn(p.xskZeroCopy),
-    [k.rx_timestamp, k.rx_hash, k.rx_vlan_tag].map((f) => (f.value ? 'Y' : '-')).join('/'),
+    [k.rx_timestamp, k.rx_hash, k.rx_vlan_tag].map((f) => (f.value ? 'Y' : '-') + (f.byKernel?.length ? '*' : '')).join('/'),
     yn(p.hwOffload),
   ];
 }
@@ -58,6 +59,7 @@ export function profileDetail(p: DriverProfile): string {
     out.push(`    source: ${f.source}`);
     if (f.verified) out.push(`    verified: ${f.verified}`);
     if (f.uncertain) out.push(`    uncertain: ${f.uncertain}`);
+    for (const b of f.byKernel ?? []) out.push(`    before ${b.before}: ${show(b.value)} (${b.source}${b.uncertain ? `; uncertain: ${b.uncertain}` : ''})`);
   }
   out.push(`invalid action: ${p.invalidAction}`);
   for (const c of p.caveats) out.push(`caveat: ${c}`);
@@ -81,7 +83,8 @@ export function renderDriversDoc(profiles: readonly DriverProfile[], features: R
   out.push('');
   out.push('Ids are kernel module names (`generic` is skb mode, `nfp-offload` is the Netronome NIC running the program). Byte');
   out.push('values assume x86_64, 4 KiB pages, NET_SKB_PAD = 64, NET_IP_ALIGN = 0 and 320 bytes of `skb_shared_info`.');
-  out.push('`?` marks a value the sources leave uncertain. *actions* lists the handled actions when not all five are.');
+  out.push('`?` marks a value the sources leave uncertain; `*` a value that differs on older kernels (the checks use the');
+  out.push('value for `--kernel`; `xdp-check drivers ID` lists the older values). *actions* lists the handled actions when not all five are.');
   out.push('*headroom* is the bytes before `data`; a program can push `headroom − 40` bytes (struct xdp_frame) minus its metadata.');
   out.push('*tailroom* is what `bpf_xdp_adjust_tail` can add behind a 1514-byte frame (computed only where the buffer layout is clear).');
   out.push('');

@@ -6,7 +6,7 @@
 // unbounded pushes, misaligned metadata, kernel version when one is given) and one info finding,
 // xdp/portability-unchecked, says that portability was not checked.
 
-import { DRIVER_PROFILES, findDriver, KernelVersion, type DriverProfile, type MetadataKfunc } from '../drivers/index';
+import { DRIVER_PROFILES, factAt, findDriver, KernelVersion, type DriverProfile, type MetadataKfunc } from '../drivers/index';
 import { FEATURE_VERSIONS, HELPER_VERSIONS, KFUNC_VERSIONS, metaLimit, type VersionFact } from '../drivers/kernelFeatures';
 import { OFFLOAD_HELPERS, OFFLOAD_HELPERS_SOURCE, OFFLOAD_MAP_TYPES, OFFLOAD_MAP_TYPES_SOURCE } from '../drivers/offload';
 import type { Finding, Range, Severity } from '../diagnostics/finding';
@@ -69,6 +69,18 @@ function add(c: Ctx, code: string, severity: Severity, message: string, slot: nu
 
 const fmtVersion = (v: VersionFact) => v.xdp ?? v.since;
 
+/** A profile with every version-dependent fact resolved for the target kernel. */
+export function profileAt(p: DriverProfile, kernel?: KernelVersion): DriverProfile {
+  if (!kernel) return p;
+  return {
+    ...p,
+    headroom: factAt(p.headroom, kernel),
+    dataMeta: factAt(p.dataMeta, kernel),
+    xskZeroCopy: factAt(p.xskZeroCopy, kernel),
+    kfuncs: { rx_timestamp: factAt(p.kfuncs.rx_timestamp, kernel), rx_hash: factAt(p.kfuncs.rx_hash, kernel), rx_vlan_tag: factAt(p.kfuncs.rx_vlan_tag, kernel) },
+  };
+}
+
 function versionOf(need: Need): { key: string; fact: VersionFact } | undefined {
   switch (need.kind) {
     case 'helper': return HELPER_VERSIONS[need.name] ? { key: need.name, fact: HELPER_VERSIONS[need.name] } : undefined;
@@ -81,8 +93,9 @@ function versionOf(need: Need): { key: string; fact: VersionFact } | undefined {
   }
 }
 
-function driversWith(pred: (p: DriverProfile) => boolean, note?: (p: DriverProfile) => string | undefined): Array<{ id: string; note?: string }> {
-  return DRIVER_PROFILES.filter(pred).map((p) => ({ id: p.id, ...(note?.(p) ? { note: note(p) } : {}) }));
+/** Drivers (resolved for the kernel under analysis) for which `pred` holds, with a note (often the version). */
+function driversWith(c: Ctx, pred: (p: DriverProfile) => boolean, note?: (p: DriverProfile) => string | undefined): Array<{ id: string; note?: string }> {
+  return DRIVER_PROFILES.map((p) => profileAt(p, c.target.kernel)).filter(pred).map((p) => ({ id: p.id, ...(note?.(p) ? { note: note(p) } : {}) }));
 }
 
 // ---------------------------------------------------------------- return values
@@ -126,7 +139,7 @@ function checkReturns(c: Ctx, sources: readonly ReturnSource[], all: ValueSet): 
       `${ACTION_NAMES[act]} (${act}) is reachable but ${d.id} does not handle it: ${how}.${d.actions.note ? ` ${d.actions.note}` : ''}`,
       slot, {
         capability: `action:${name.toLowerCase()}`, value: act,
-        driversWith: driversWith((p) => p.actions.value.includes(name)),
+        driversWith: driversWith(c, (p) => p.actions.value.includes(name)),
         source: d.actions.source, ...(d.actions.uncertain ? { uncertain: d.actions.uncertain } : {}),
       }, site?.range);
   }
@@ -192,7 +205,7 @@ function checkResize(c: Ctx, calls: readonly ResizeCall[]): { push: number | nul
         capability: `headroom:${push}`, push, usable: room, headroom: d.headroom.value, suggestedBound: room, portableBound: portable.room,
         expression: arg?.text, deltaMin: at?.delta.min, deltaMax: at?.delta.max, source: d.headroom.source,
         ...(d.headroom.uncertain ? { uncertain: d.headroom.uncertain } : {}),
-        driversWith: driversWith((p) => p.headroom.value !== null && usableRoom(p.headroom.value) >= push, (p) => `${p.headroom.value} B`),
+        driversWith: driversWith(c, (p) => p.headroom.value !== null && usableRoom(p.headroom.value) >= push, (p) => `${p.headroom.value} B`),
       }, arg?.range);
   }
   // Metadata length against the kernel's limit.
@@ -216,7 +229,7 @@ function checkResize(c: Ctx, calls: readonly ResizeCall[]): { push: number | nul
     if (!d.tailGrow.value) {
       add(c, 'xdp/capability-missing', 'error',
         `bpf_xdp_adjust_tail grows the frame, but ${d.id} cannot grow it${d.tailGrow.uncertain ? ` (${d.tailGrow.uncertain})` : ''}.`,
-        growCalls[0].slot, { capability: 'tail-grow', source: d.tailGrow.source, driversWith: driversWith((p) => p.tailGrow.value) });
+        growCalls[0].slot, { capability: 'tail-grow', source: d.tailGrow.source, driversWith: driversWith(c, (p) => p.tailGrow.value) });
     } else if (d.tailroom.value !== null && (tail === null || tail > d.tailroom.value)) {
       add(c, 'xdp/capability-missing', 'warning',
         `bpf_xdp_adjust_tail grows the frame by up to ${tail ?? 'an unbounded number of'} bytes, but ${d.id} leaves only ${d.tailroom.value} bytes of tailroom behind a 1514-byte frame (${d.tailroom.note ?? ''}); the call fails with -EINVAL for full-size frames.`,
@@ -254,12 +267,12 @@ function checkNeeds(c: Ctx, needs: readonly Need[], returns: ValueSet | undefine
     } else if (d && !d.rxSg.value) {
       add(c, 'xdp/capability-missing', 'warning',
         `${d.id} has no multi-buffer RX (RX_SG): this xdp.frags program only ever sees single-buffer frames, and the MTU stays limited${d.maxMtu.value ? ` to ${d.maxMtu.value}` : ''} (${d.maxMtu.note ?? 'driver limit'}).`,
-        undefined, { capability: 'frags', maxMtu: d.maxMtu.value, source: d.rxSg.source, driversWith: driversWith((p) => p.rxSg.value, (p) => p.rxSg.note) });
+        undefined, { capability: 'frags', maxMtu: d.maxMtu.value, source: d.rxSg.source, driversWith: driversWith(c, (p) => p.rxSg.value, (p) => p.rxSg.note) });
     }
     const rt = c.target.redirectTo;
     if (rt && returns && ValueSet.has(returns, 4) && rt.mode === 'native' && !rt.features.value.some((f) => f.startsWith('NDO_XMIT_SG'))) {
       add(c, 'xdp/capability-missing', 'error', `redirect target ${rt.id} does not accept multi-buffer frames (no NDO_XMIT_SG): __xdp_enqueue() returns -EOPNOTSUPP for fragmented frames.`, undefined,
-        { capability: 'redirect-target:sg', source: 'kernel/bpf/devmap.c:494-512 @7.2.13', driversWith: driversWith((p) => p.features.value.some((f) => f.startsWith('NDO_XMIT_SG'))) });
+        { capability: 'redirect-target:sg', source: 'kernel/bpf/devmap.c:494-512 @7.2.13', driversWith: driversWith(c, (p) => p.features.value.some((f) => f.startsWith('NDO_XMIT_SG'))) });
     }
   }
 
@@ -275,7 +288,7 @@ function checkNeeds(c: Ctx, needs: readonly Need[], returns: ValueSet | undefine
       case 'helper':
         if (d.mode === 'offload' && !OFFLOAD_HELPERS.includes(n.name) && once(`off:${n.name}`)) {
           add(c, 'xdp/capability-missing', 'error', `${n.name}: the nfp offload JIT cannot run this helper; it supports ${OFFLOAD_HELPERS.join(', ')}.`, n.slot,
-            { capability: `helper:${n.name}`, source: OFFLOAD_HELPERS_SOURCE, driversWith: driversWith((p) => p.mode !== 'offload') });
+            { capability: `helper:${n.name}`, source: OFFLOAD_HELPERS_SOURCE, driversWith: driversWith(c, (p) => p.mode !== 'offload') });
         }
         break;
       case 'map':
@@ -292,12 +305,12 @@ function checkNeeds(c: Ctx, needs: readonly Need[], returns: ValueSet | undefine
         } else if (mk && d.mode === 'generic') {
           if (once(`gk:${n.name}`)) add(c, 'xdp/capability-missing', 'error',
             `${n.name}: metadata kfuncs need a device-bound program, and device-bound programs cannot be attached in generic (skb) mode ("Can't attach device-bound programs in generic mode"); unbound, the kfunc returns -EOPNOTSUPP.`, n.slot,
-            { capability: `kfunc:${n.name}`, source: d.kfuncs[mk].source, driversWith: driversWith((p) => p.kfuncs[mk].value, (p) => p.kfuncs[mk].note) });
+            { capability: `kfunc:${n.name}`, source: d.kfuncs[mk].source, driversWith: driversWith(c, (p) => p.kfuncs[mk].value, (p) => p.kfuncs[mk].note) });
         } else if (mk && !d.kfuncs[mk].value && once(`k:${n.name}`)) {
-          const have = DRIVER_PROFILES.filter((p) => p.kfuncs[mk].value).map((p) => p.id);
+          const have = driversWith(c, (p) => p.kfuncs[mk].value).map((p) => p.id);
           add(c, 'xdp/capability-missing', 'error',
             `${n.name}: ${d.id} does not implement ${KFUNC_WORDS[mk]} (it returns -EOPNOTSUPP); drivers that do: ${have.join(', ')}.`, n.slot,
-            { capability: `kfunc:${n.name}`, source: d.kfuncs[mk].source, ...(d.kfuncs[mk].verified ? { verified: d.kfuncs[mk].verified } : {}), driversWith: driversWith((p) => p.kfuncs[mk].value, (p) => p.kfuncs[mk].note) });
+            { capability: `kfunc:${n.name}`, source: d.kfuncs[mk].source, ...(d.kfuncs[mk].verified ? { verified: d.kfuncs[mk].verified } : {}), driversWith: driversWith(c, (p) => p.kfuncs[mk].value, (p) => p.kfuncs[mk].note) });
         }
         break;
       }
@@ -307,11 +320,11 @@ function checkNeeds(c: Ctx, needs: readonly Need[], returns: ValueSet | undefine
           if (n.via === 'adjust_meta') {
             add(c, 'xdp/capability-missing', 'error',
               `bpf_xdp_adjust_meta: ${d.id} prepares buffers without metadata support (meta_valid=false), so the call returns -ENOTSUPP (524) and data_meta stays data + 1${cond}.`, n.slot,
-              { capability: 'meta', source: d.dataMeta.source, ...(d.dataMeta.verified ? { verified: d.dataMeta.verified } : {}), driversWith: driversWith((p) => p.dataMeta.value) });
+              { capability: 'meta', source: d.dataMeta.source, ...(d.dataMeta.verified ? { verified: d.dataMeta.verified } : {}), driversWith: driversWith(c, (p) => p.dataMeta.value) });
           } else {
             add(c, 'xdp/capability-missing', 'warning',
               `ctx->data_meta: ${d.id} has no metadata area (data_meta is data + 1), so every metadata bounds check fails and the program never sees metadata${cond}.`, n.slot,
-              { capability: 'meta', source: d.dataMeta.source, driversWith: driversWith((p) => p.dataMeta.value) });
+              { capability: 'meta', source: d.dataMeta.source, driversWith: driversWith(c, (p) => p.dataMeta.value) });
           }
         }
         break;
@@ -326,7 +339,7 @@ function checkNeeds(c: Ctx, needs: readonly Need[], returns: ValueSet | undefine
         if (n.target === 'xskmap' && !d.xskZeroCopy.value && d.mode === 'native' && once('xsk')) {
           add(c, 'xdp/capability-missing', 'warning',
             `redirect into an XSKMAP${n.mapName ? ` (${n.mapName})` : ''}: ${d.id} has no AF_XDP zero-copy, so sockets run in copy mode.`, n.slot,
-            { capability: 'redirect-target:xskmap', source: d.xskZeroCopy.source, driversWith: driversWith((p) => p.xskZeroCopy.value, (p) => p.xskZeroCopy.note) });
+            { capability: 'redirect-target:xskmap', source: d.xskZeroCopy.source, driversWith: driversWith(c, (p) => p.xskZeroCopy.value, (p) => p.xskZeroCopy.note) });
         }
         break;
       }
@@ -340,7 +353,7 @@ function checkNeeds(c: Ctx, needs: readonly Need[], returns: ValueSet | undefine
     if (r) {
       add(c, 'xdp/capability-missing', 'error',
         `redirect to a ${rt.id} device: ${rt.id} cannot be a redirect target (no ndo_xdp_xmit / NETDEV_XDP_ACT_NDO_XMIT), so __xdp_enqueue() returns -EOPNOTSUPP and the packet is dropped.`, 'slot' in r ? r.slot : undefined,
-        { capability: 'redirect-target:ndo_xdp_xmit', source: rt.redirectTarget.source, driversWith: driversWith((p) => p.redirectTarget.value && p.mode === 'native') });
+        { capability: 'redirect-target:ndo_xdp_xmit', source: rt.redirectTarget.source, driversWith: driversWith(c, (p) => p.redirectTarget.value && p.mode === 'native') });
     }
   }
 }
@@ -381,7 +394,12 @@ function requiresList(needs: readonly Need[], returns: ValueSet | undefined, pro
 
 /** The XDP analyses of one program against a target (driver and/or kernel, both optional). */
 export function analyzeXdp(program: Program, obj: LoadedObject, vr: VerifyResult, target: XdpTarget = {}, options: XdpOptions = {}): XdpAnalysis {
-  const c: Ctx = { options, program, obj, vr, target, findings: [] };
+  const resolved: XdpTarget = {
+    ...target,
+    ...(target.driver ? { driver: profileAt(target.driver, target.kernel) } : {}),
+    ...(target.redirectTo ? { redirectTo: profileAt(target.redirectTo, target.kernel) } : {}),
+  };
+  const c: Ctx = { options, program, obj, vr, target: resolved, findings: [] };
   const needs = inferNeeds(program, obj, vr);
   let returnValues: ReturnValues | undefined;
   let returns: ValueSet | undefined;
