@@ -45,6 +45,10 @@ describe('parseClangDiagnostics', () => {
     const f = parseClangDiagnostics("<stdin>:2:25: error: use of undeclared identifier 'nope'", { ...opts, sourceOf: () => src });
     expect(f[0]!.file).toBeUndefined();
     expect(f[0]!.range).toEqual({ start: { line: 2, column: 25 }, end: { line: 2, column: 29 } });
+    // Columns are bytes: after a two-byte `é` in a comment the identifier starts at byte column 14.
+    const utf8 = '/* é */ int nope2;\n';
+    const u = parseClangDiagnostics("<stdin>:1:14: error: bad 'nope2'", { ...opts, sourceOf: () => utf8 });
+    expect(u[0]!.range).toEqual({ start: { line: 1, column: 14 }, end: { line: 1, column: 19 } });
     const g = parseClangDiagnostics('/w/a.c:1:1: warning: x', opts);
     expect(g[0]!.file).toBeUndefined();
   });

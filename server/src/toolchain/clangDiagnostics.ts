@@ -183,12 +183,21 @@ function contains(r: Range, p: { line: number; column: number }): boolean {
   return afterStart && beforeEnd;
 }
 
-/** Length of the token starting at a 0-based index: an identifier or number, else one character. */
+/**
+ * Length in bytes of the token at a 0-based byte index (clang's columns count bytes, tabs as one):
+ * an identifier or number, else one character; 0 past the end of the line or on blank space.
+ */
 function tokenLength(line: string, i: number): number {
-  if (i < 0 || i >= line.length) return 0;
-  const m = /^[A-Za-z0-9_]+/.exec(line.slice(i));
-  if (m) return m[0].length;
-  return /\s/.test(line[i]!) ? 0 : 1;
+  const bytes = new TextEncoder().encode(line);
+  if (i < 0 || i >= bytes.length) return 0;
+  const isWord = (b: number): boolean => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f;
+  let n = 0;
+  while (i + n < bytes.length && isWord(bytes[i + n]!)) n++;
+  if (n > 0) return n;
+  const b = bytes[i]!;
+  if (b === 0x20 || b === 0x09) return 0;
+  // One character: a UTF-8 lead byte says how many bytes it spans.
+  return b < 0x80 ? 1 : b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
 }
 
 function mapFile(f: string, opts: ParseOptions): string | undefined {
