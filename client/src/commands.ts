@@ -42,14 +42,36 @@ export function registerCommands(session: XdpSession): vscode.Disposable[] {
       await vscode.workspace.getConfiguration('xdp').update('kernel', pick.id, configTarget());
     }),
     reg('xdp.showDisassembly', async () => {
-      const editor = vscode.window.activeTextEditor;
-      if (!editor || editor.document.languageId !== 'c') {
-        void vscode.window.showInformationMessage('XDP Lens: open an XDP C file first.');
-        return;
-      }
+      const editor = activeC();
+      if (!editor) return;
       const doc = await vscode.workspace.openTextDocument(disassemblyUri(editor.document.uri));
       await vscode.languages.setTextDocumentLanguage(doc, 'xdp-disasm');
       await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+    }),
+    reg('xdp.runOnPacket', async () => {
+      const editor = activeC();
+      const client = editor && (await clientOf(session));
+      if (!editor || !client) return;
+      const how = await vscode.window.showQuickPick(
+        [{ label: 'Hex bytes of an Ethernet frame…', id: 'hex' }, { label: 'Packets from a pcap file…', id: 'pcap' }],
+        { placeHolder: 'Run the XDP program in the emulator on' },
+      );
+      let args: Record<string, string> | undefined;
+      if (how?.id === 'hex') {
+        const hex = await vscode.window.showInputBox({ prompt: 'Ethernet frame as hex (spaces allowed)', validateInput: (v) => (/^(\s*[0-9a-fA-F]{2})+\s*$/.test(v) ? undefined : 'an even number of hex digits') });
+        if (hex) args = { packetHex: hex };
+      } else if (how?.id === 'pcap') {
+        const file = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Packet captures': ['pcap', 'cap'] } });
+        if (file?.[0]) args = { pcap: file[0].fsPath };
+      }
+      if (!args) return;
+      await showResult(session, client, ServerCommands.runPacket, [editor.document.uri.toString(), args]);
+    }),
+    reg('xdp.showPortability', async () => {
+      const editor = activeC();
+      const client = editor && (await clientOf(session));
+      if (!editor || !client) return;
+      await showResult(session, client, ServerCommands.portability, [editor.document.uri.toString()]);
     }),
     reg('xdp.reanalyze', async () => {
       const client = await clientOf(session);
@@ -57,6 +79,27 @@ export function registerCommands(session: XdpSession): vscode.Disposable[] {
     }),
     reg('xdp.showOutput', () => session.output.show(true)),
   ];
+}
+
+function activeC(): vscode.TextEditor | undefined {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== 'c') {
+    void vscode.window.showInformationMessage('XDP Lens: open an XDP C file first.');
+    return undefined;
+  }
+  return editor;
+}
+
+/** Runs a server command and shows its text answer in a read-only untitled document beside the editor. */
+async function showResult(session: XdpSession, client: NonNullable<XdpSession['client']>, command: string, args: unknown[]): Promise<void> {
+  try {
+    const text = await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: args });
+    const doc = await vscode.workspace.openTextDocument({ content: String(text), language: 'plaintext' });
+    await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: true });
+  } catch (e) {
+    session.output.error(`${command}: ${(e as Error).message}`);
+    void vscode.window.showErrorMessage(`XDP Lens: ${(e as Error).message}`);
+  }
 }
 
 async function clientOf(session: XdpSession) {

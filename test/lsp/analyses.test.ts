@@ -112,3 +112,56 @@ describe('driver-dependent findings', () => {
     }
   });
 });
+
+/** An Ethernet + IPv4 frame with the given IP protocol (checksums are not checked by the program). */
+function ipv4Frame(protocol: number): string {
+  const eth = 'ffffffffffff' + '020000000001' + '0800';
+  const ip = '4500' + '0028' + '0000' + '0000' + '40' + protocol.toString(16).padStart(2, '0') + '0000' + '0a000001' + '0a000002';
+  return eth + ip + '00'.repeat(20);
+}
+
+/** A classic little-endian µs pcap file holding the given frames. */
+function pcapOf(frames: string[]): Uint8Array {
+  const parts: Buffer[] = [];
+  const g = Buffer.alloc(24);
+  g.writeUInt32LE(0xa1b2c3d4, 0);
+  g.writeUInt16LE(2, 4);
+  g.writeUInt16LE(4, 6);
+  g.writeUInt32LE(65535, 16);
+  g.writeUInt32LE(1, 20);
+  parts.push(g);
+  for (const f of frames) {
+    const data = Buffer.from(f, 'hex');
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(data.length, 8);
+    h.writeUInt32LE(data.length, 12);
+    parts.push(h, data);
+  }
+  return Buffer.concat(parts);
+}
+
+describe('commands on the analysed program', () => {
+  it('runs the program on a packet (hex) and on a pcap in the emulator', async () => {
+    const f = await openExample('xdp_invalid_action.c');
+    const icmp = (await lsp.client.executeCommand(ServerCommands.runPacket, [f.uri, { packetHex: ipv4Frame(1) }])) as string;
+    expect(icmp).toContain('#0: unknown(7) (retval 7)');
+    const pcap = tempFile('two.pcap', '');
+    writeFileSync(pcap, pcapOf([ipv4Frame(6), ipv4Frame(1)]));
+    const both = (await lsp.client.executeCommand(ServerCommands.runPacket, [f.uri, { pcap }])) as string;
+    expect(both).toContain('on 2 packet(s)');
+    expect(both).toMatch(/#0: XDP_PASS \(retval 2\)[\s\S]*#1: unknown\(7\)/);
+    await expect(lsp.client.executeCommand(ServerCommands.runPacket, [f.uri, { packetHex: 'abc' }])).rejects.toThrow(/even number of hex digits/);
+    lsp.client.close(f.uri);
+  });
+
+  it('shows the portability matrix: a clean program passes on generic, an invalid return fails on drivers', async () => {
+    const f = await openExample('xdp_parse_clean.c');
+    const m = (await lsp.client.executeCommand(ServerCommands.portability, [f.uri])) as string;
+    expect(m).toMatch(/^xdp_\w+: .*generic ✔/m);
+    lsp.client.close(f.uri);
+    const g = await openExample('xdp_invalid_action.c');
+    const m2 = (await lsp.client.executeCommand(ServerCommands.portability, [g.uri])) as string;
+    expect(m2).toMatch(/✘ \S+: xdp\/return-invalid/);
+    lsp.client.close(g.uri);
+  });
+});

@@ -51,15 +51,17 @@ export async function executeCommand(params: ExecuteCommandParams, ctx: CommandC
     case ServerCommands.reanalyze:
       ctx.runs.reanalyzeAll();
       return null;
-    case ServerCommands.disassembly: {
+    case ServerCommands.disassembly:
+      return workerCommand(ctx, 'disassemble', args[0], {});
+    case ServerCommands.runPacket: {
+      const opts = (args[1] ?? {}) as Record<string, unknown>;
+      if (typeof opts !== 'object' || opts === null) throw new ResponseError(ErrorCodes.InvalidParams, 'pass { packetHex } or { pcap }');
+      return workerCommand(ctx, 'runPacket', args[0], opts);
+    }
+    case ServerCommands.portability: {
       const uri = args[0];
-      if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'pass the document uri');
-      const last = ctx.runs.lastResult(uri);
-      if (!last?.object) throw new ResponseError(ErrorCodes.InvalidRequest, 'no compiled object yet for this document: save it and wait for the analysis');
-      const s = await ctx.settings.forResource(uri);
-      const reply = await ctx.host.command({ name: 'disassemble', object: last.object, file: last.file, args: {}, timeBudgetMs: s.timeBudgetMs });
-      if (reply.tag === 'ok') return reply.value;
-      throw new ResponseError(ErrorCodes.InternalError, reply.tag === 'failed' ? reply.error : `disassembly ${reply.tag}`);
+      const s = typeof uri === 'string' ? await ctx.settings.forResource(uri) : undefined;
+      return workerCommand(ctx, 'portability', uri, s?.kernel ? { kernel: s.kernel } : {});
     }
     default:
       throw new ResponseError(ErrorCodes.MethodNotFound, `unknown command ${params.command}`);
@@ -73,4 +75,15 @@ async function pick(ctx: CommandContext, message: string, items: readonly string
   const answer = await ctx.connection.window.showInformationMessage(message, ...[none, ...items].map((title) => ({ title })));
   if (!answer) return undefined;
   return answer.title === none ? null : answer.title;
+}
+
+/** Runs a worker command on the document's last compiled object. */
+async function workerCommand(ctx: CommandContext, name: 'disassemble' | 'runPacket' | 'portability', uri: unknown, args: Record<string, unknown>): Promise<unknown> {
+  if (typeof uri !== 'string') throw new ResponseError(ErrorCodes.InvalidParams, 'pass the document uri');
+  const last = ctx.runs.lastResult(uri);
+  if (!last?.object) throw new ResponseError(ErrorCodes.InvalidRequest, 'no compiled object yet for this document: save it and wait for the analysis');
+  const s = await ctx.settings.forResource(uri);
+  const reply = await ctx.host.command({ name, object: last.object, file: last.file, args, timeBudgetMs: s.timeBudgetMs });
+  if (reply.tag === 'ok') return reply.value;
+  throw new ResponseError(ErrorCodes.InternalError, reply.tag === 'failed' ? reply.error : `${name} ${reply.tag}`);
 }

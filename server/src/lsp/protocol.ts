@@ -10,6 +10,10 @@ export const ServerCommands = {
   selectKernel: 'xdp.server.selectKernel',
   /** [uri] -> string: the annotated disassembly of the document's last compiled object. */
   disassembly: 'xdp.server.disassembly',
+  /** [uri, { packetHex?: string, pcap?: string, program?: string }] -> string: run the program in the emulator. */
+  runPacket: 'xdp.server.runPacket',
+  /** [uri] -> string: which drivers the document's programs work on (✔/✘ per driver, with reasons). */
+  portability: 'xdp.server.portability',
   /** [uri?]: analyse again (all open documents without an argument). */
   reanalyze: 'xdp.server.reanalyze',
   /** [] -> string[]: driver ids the tables know. */

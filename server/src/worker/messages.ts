@@ -52,7 +52,7 @@ export type AnalyzeReply =
 export interface CommandJob {
   readonly kind: 'command';
   readonly id: number;
-  readonly name: 'disassemble';
+  readonly name: 'disassemble' | 'runPacket' | 'portability';
   readonly object: Uint8Array;
   readonly file: string;
   readonly args: Readonly<Record<string, unknown>>;
