@@ -336,6 +336,11 @@ function checkNeeds(c: Ctx, needs: readonly Need[], returns: ValueSet | undefine
         }
         break;
       case 'redirect-target': {
+        if (n.hairpin && d.mode === 'native' && !d.redirectTarget.value && once('hairpin')) {
+          add(c, 'xdp/capability-missing', 'error',
+            `bpf_redirect(ctx->ingress_ifindex, ...) sends the packet back out of the ${d.id} device it came from, but ${d.id} cannot be a redirect target (no ndo_xdp_xmit): the redirect fails and the packet is dropped. Return XDP_TX instead.`, n.slot,
+            { capability: 'redirect-target:ndo_xdp_xmit', source: d.redirectTarget.source, suggestion: 'XDP_TX', driversWith: driversWith(c, (p) => p.redirectTarget.value && p.mode === 'native') });
+        }
         if (n.target === 'xskmap' && !d.xskZeroCopy.value && d.mode === 'native' && once('xsk')) {
           add(c, 'xdp/capability-missing', 'warning',
             `redirect into an XSKMAP${n.mapName ? ` (${n.mapName})` : ''}: ${d.id} has no AF_XDP zero-copy, so sockets run in copy mode.`, n.slot,

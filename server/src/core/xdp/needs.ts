@@ -14,7 +14,7 @@ export type Need =
   | { readonly kind: 'helper'; readonly name: string; readonly slot: number }
   | { readonly kind: 'kfunc'; readonly name: string; readonly slot: number }
   | { readonly kind: 'map'; readonly type: number; readonly typeName: string; readonly mapName: string; readonly slot: number }
-  | { readonly kind: 'redirect-target'; readonly target: string; readonly slot: number; readonly mapName?: string }
+  | { readonly kind: 'redirect-target'; readonly target: string; readonly slot: number; readonly mapName?: string; readonly hairpin?: boolean }
   | { readonly kind: 'meta'; readonly slot: number; readonly via: 'adjust_meta' | 'read' }
   | { readonly kind: 'ctx-read'; readonly field: string; readonly slot: number }
   | { readonly kind: 'ctx-write'; readonly field: string; readonly slot: number }
@@ -35,6 +35,43 @@ export function mapTypeName(type: number): string {
 
 const REDIRECT_MAP = 'bpf_redirect_map';
 
+/** Slots some jump lands on (a straight-line scan must stop there). */
+function jumpTargets(program: Program): Set<number> {
+  const t = new Set<number>();
+  program.insns.forEach((_, s) => {
+    const succ = successors(program, s);
+    if (succ.length === 2 || (succ.length === 1 && succ[0] !== s + 1 && succ[0] !== s + 2)) for (const n of succ) t.add(n);
+  });
+  return t;
+}
+
+/**
+ * Whether R1 at the bpf_redirect call at `slot` is ctx->ingress_ifindex (a hairpin: the packet goes
+ * back out of the device it came in on), found by scanning back through straight-line code to the
+ * instruction that set R1 and following register moves.
+ */
+function ifindexFromIngress(program: Program, vr: VerifyResult, slot: number): boolean {
+  const targets = jumpTargets(program);
+  let reg = 1;
+  for (let s = slot - 1; s >= 0; s--) {
+    const i = program.insns[s];
+    if (!i || i.tail) continue;
+    const cls = insnClass(i.code);
+    if (cls === Cls.JMP || cls === Cls.JMP32) return false;
+    if ((cls === Cls.ALU64 || cls === Cls.ALU) && i.dst === reg) {
+      if (i.code === 0xbf) { reg = i.src; if (targets.has(s)) return false; continue; }
+      return false;
+    }
+    if (cls === Cls.LDX && i.dst === reg) {
+      const base = vr.states[s]?.regs[i.src];
+      return base?.kind === 'ctx' && base.off + i.off === 12;
+    }
+    if ((cls === Cls.LD) && i.dst === reg) return false;
+    if (targets.has(s)) return false;
+  }
+  return false;
+}
+
 export function inferNeeds(program: Program, obj: LoadedObject, vr: VerifyResult): Need[] {
   const needs: Need[] = [];
   const reached = (s: number) => vr.states[s] !== undefined;
@@ -47,7 +84,9 @@ export function inferNeeds(program: Program, obj: LoadedObject, vr: VerifyResult
         const idx = c.args[0]?.mapIndex;
         const m = idx !== undefined ? obj.maps[idx] : undefined;
         if (m) needs.push({ kind: 'redirect-target', target: mapTypeName(m.type), slot: c.slot, mapName: m.name });
-      } else if (name === 'bpf_redirect') needs.push({ kind: 'redirect-target', target: 'ifindex', slot: c.slot });
+      } else if (name === 'bpf_redirect') {
+        needs.push({ kind: 'redirect-target', target: 'ifindex', slot: c.slot, ...(ifindexFromIngress(program, vr, c.slot) ? { hairpin: true } : {}) });
+      }
       if (c.helperId === ADJUST_META) needs.push({ kind: 'meta', slot: c.slot, via: 'adjust_meta' });
     } else if (c.kfunc) needs.push({ kind: 'kfunc', name: c.kfunc, slot: c.slot });
   }
