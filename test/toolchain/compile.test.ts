@@ -256,6 +256,24 @@ sleep 30
     expect(elapsed).toBeLessThan(5000);
   });
 
+  it('an aborted compile kills clang at once and says cancelled, with no problems', async () => {
+    const fake = write('fake2/clang', `#!/bin/sh
+case "$1" in
+  --version) echo "clang version 15.0.0"; exit 0;;
+  -print-targets) echo "    bpf        - BPF (host endian)"; exit 0;;
+esac
+sleep 30
+`);
+    chmodSync(fake, 0o755);
+    const ac = new AbortController();
+    const t0 = performance.now();
+    const pending = compile({ file: write('abort.c', CLEAN), clangPath: fake, signal: ac.signal });
+    setTimeout(() => ac.abort(), 300);
+    const r = await pending;
+    expect(r).toMatchObject({ ok: false, problems: [], cancelled: true });
+    expect(performance.now() - t0).toBeLessThan(3000);
+  });
+
   it('a missing clang is one clang-missing problem, not an exception', async () => {
     const file = write('nomatter.c', CLEAN);
     const r = await compile({ file, clangPath: '/nonexistent/clang-99' });

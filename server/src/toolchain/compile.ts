@@ -24,6 +24,8 @@ export interface CompileRequest {
   readonly timeoutMs?: number;
   /** Take -I/-D/-isystem/-include/-std from compile_commands.json found upward (default true). */
   readonly useCompileCommands?: boolean;
+  /** Aborting kills clang; the result is then `cancelled: true` with no problems. */
+  readonly signal?: AbortSignal;
 }
 
 export interface CompileResult {
@@ -36,6 +38,8 @@ export interface CompileResult {
   readonly ms: number;
   /** The command line run (clang's absolute path first); empty when clang was not found. */
   readonly argv: string[];
+  /** Set when the request's signal aborted the compile (a distinct outcome, not a failure). */
+  readonly cancelled?: true;
 }
 
 export const DEFAULT_COMPILE_TIMEOUT_MS = 20_000;
@@ -79,7 +83,9 @@ export async function compile(req: CompileRequest): Promise<CompileResult> {
     cwd: existsSync(dir) ? dir : process.cwd(),
     timeoutMs,
     ...(fromStdin ? { stdin: req.text } : {}),
+    ...(req.signal ? { signal: req.signal } : {}),
   });
+  if (run.cancelled) return { ok: false, problems: [], clang: found, ms: ms(), argv, cancelled: true };
 
   if (run.timedOut) {
     const finding: Finding = {

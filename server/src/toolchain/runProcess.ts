@@ -7,6 +7,8 @@ export interface RunOptions {
   readonly cwd?: string;
   readonly stdin?: string | Uint8Array;
   readonly timeoutMs: number;
+  /** Aborting kills the process group and resolves at once with `cancelled`. */
+  readonly signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -15,12 +17,17 @@ export interface RunResult {
   readonly stdout: Buffer;
   readonly stderr: string;
   readonly timedOut: boolean;
+  readonly cancelled?: boolean;
   /** Set when the process could not be started at all (ENOENT, EACCES, ...). */
   readonly spawnError?: NodeJS.ErrnoException;
 }
 
 export function runProcess(command: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve) => {
+    if (opts.signal?.aborted) {
+      resolve({ code: null, stdout: Buffer.alloc(0), stderr: '', timedOut: false, cancelled: true });
+      return;
+    }
     let child;
     try {
       child = spawn(command, args, { cwd: opts.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -36,6 +43,7 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
       resolve(r);
     };
     const timer = setTimeout(() => {
@@ -44,6 +52,11 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
       // Do not wait for 'close': a grandchild may still hold the pipes until it is reaped.
       finish({ code: null, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), timedOut: true });
     }, opts.timeoutMs);
+    const onAbort = (): void => {
+      killGroup(child.pid);
+      finish({ code: null, stdout: Buffer.alloc(0), stderr: '', timedOut: false, cancelled: true });
+    };
+    opts.signal?.addEventListener('abort', onAbort);
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     child.on('error', (e: NodeJS.ErrnoException) => {
