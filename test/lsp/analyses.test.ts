@@ -165,3 +165,19 @@ describe('commands on the analysed program', () => {
     lsp.client.close(g.uri);
   });
 });
+
+describe('hover from the verifier state', () => {
+  it('shows the registers at the start of a verified line, and the reachable return values on a return', async () => {
+    const f = await openExample('xdp_parse_clean.c');
+    const l = lineOf(f.text, '\tif (ip->protocol != IPPROTO_UDP)');
+    const h = await lsp.client.hover(f.uri, l, f.text.split('\n')[l]!.indexOf('protocol'));
+    const md = (h?.contents as { value: string }).value;
+    expect(md).toContain(`Verifier state at the start of line ${l + 1} (xdp_parse`);
+    // The IPv4 header was proven readable: some register holds a packet pointer with r=34 (14 + 20).
+    expect(md).toMatch(/R\d=pkt\([^)]*r=34/);
+    const r = lineOf(f.text, '\treturn XDP_DROP;\n}'.split('\n')[0]!);
+    const h2 = await lsp.client.hover(f.uri, r, 3);
+    expect((h2?.contents as { value: string }).value).toMatch(/\*\*xdp_parse\*\* can return: XDP_DROP \(1\), XDP_PASS \(2\)/);
+    lsp.client.close(f.uri);
+  });
+});

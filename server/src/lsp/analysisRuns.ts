@@ -9,7 +9,7 @@ import type { Connection } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { FileReport } from '../core/report';
 import type { AnalysisHost } from '../worker/host';
-import type { AnalyzeReply } from '../worker/messages';
+import type { AnalysisResult, AnalyzeReply } from '../worker/messages';
 import { failedDiagnostic, reportToDiagnostics, timeoutDiagnostic } from './diagnostics';
 import type { LineText } from './positions';
 import { StatusNotification, hasXdpProgram, type StatusParams } from './protocol';
@@ -22,6 +22,7 @@ export interface FinishedAnalysis {
   readonly file: string;
   readonly ms: number;
   readonly compileMs: number;
+  readonly lineStates?: AnalysisResult['lineStates'];
 }
 
 
@@ -111,7 +112,7 @@ export class AnalysisRuns {
         return;
       case 'ok': {
         const r = reply.result;
-        this.finished.set(uri, { version, report: r.report, file, ms: reply.ms, compileMs: r.compileMs, ...(r.object ? { object: r.object } : {}) });
+        this.finished.set(uri, { version, report: r.report, file, ms: reply.ms, compileMs: r.compileMs, ...(r.object ? { object: r.object } : {}), ...(r.lineStates ? { lineStates: r.lineStates } : {}) });
         void this.connection.sendDiagnostics({ uri, version, diagnostics: reportToDiagnostics(r.report, ctx) });
         return;
       }

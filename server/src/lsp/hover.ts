@@ -27,6 +27,8 @@ export interface HoverInput {
   /** The identifier under the cursor (from the current document text), and whether the line is a `return`. */
   readonly word: string | undefined;
   readonly isReturnLine: boolean;
+  /** Verifier state per line (1-based), when the program verified. */
+  readonly lineStates?: readonly { readonly program: string; readonly line: number; readonly text: string; readonly visits: number }[];
 }
 
 export function hover(input: HoverInput): Hover | null {
@@ -45,6 +47,10 @@ export function hover(input: HoverInput): Hover | null {
   if (input.isReturnLine && report && !(w && XDP_ACTIONS[w])) {
     const rv = returnValuesMarkdown(report);
     if (rv) parts.push(rv);
+  }
+  const states = input.lineStates?.filter((s) => s.line === input.at.line) ?? [];
+  if (states.length && (parts.length > 0 || input.word !== undefined)) {
+    parts.push(states.map((s) => `Verifier state at the start of line ${s.line} (${s.program}, ${s.visits} visit${s.visits === 1 ? '' : 's'}):\n\n\`\`\`\n${s.text}\n\`\`\``).join('\n\n'));
   }
   if (parts.length === 0) return null;
   const contents: MarkupContent = { kind: 'markdown', value: parts.join('\n\n---\n\n') };

@@ -78,8 +78,10 @@ export function startServer(connection: Connection, opts: ServerOptions = {}): R
     if (!doc || !runs) return null;
     const lineText = lineTextOf(doc);
     const line = lineText(params.position.line) ?? '';
+    const last = runs.lastResult(doc.uri);
     return hover({
-      report: runs.lastResult(doc.uri)?.report,
+      report: last?.report,
+      ...(last?.lineStates ? { lineStates: last.lineStates } : {}),
       at: fromLspPosition(params.position, lineText),
       word: wordAt(line, params.position.character),
       isReturnLine: /^\s*return\b/.test(line),

@@ -38,6 +38,8 @@ export interface AnalysisResult {
   /** The compiled BPF object, for commands (disassembly, run on a packet). */
   readonly object?: Uint8Array;
   readonly clang?: string;
+  /** Verifier state per C line (first instruction of the line), for hovers. */
+  readonly lineStates?: readonly { readonly program: string; readonly line: number; readonly text: string; readonly visits: number }[];
   readonly compileMs: number;
   readonly analyzeMs: number;
 }

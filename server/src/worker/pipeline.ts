@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Finding } from '../core/diagnostics/finding';
 import type { FileReport } from '../core/report';
 import { compile } from '../toolchain';
-import type { AnalyzeJob, AnalyzeReply } from './messages';
+import type { AnalysisResult, AnalyzeJob, AnalyzeReply } from './messages';
 import { attachFixes } from './fixes';
 import { findTestHook, runTestHook } from './testHooks';
 
@@ -15,7 +15,7 @@ import { findTestHook, runTestHook } from './testHooks';
 export type AnalyzeStage = (
   object: Uint8Array,
   opts: { path: string; driver: string | null; kernel: string | null; cancel: Int32Array },
-) => { report: FileReport; functionNames: readonly string[] };
+) => { report: FileReport; functionNames: readonly string[]; lineStates?: AnalysisResult['lineStates'] };
 
 /** Thrown by an AnalyzeStage when the cancel flag was raised. */
 export class StageCancelled extends Error {}
@@ -51,6 +51,7 @@ export async function runAnalyzeJob(job: AnalyzeJob, analyze: AnalyzeStage | und
 
   const a0 = performance.now();
   let report: FileReport;
+  let lineStates: AnalysisResult['lineStates'];
   if (analyze) {
     let analysed: ReturnType<AnalyzeStage>;
     try {
@@ -60,6 +61,7 @@ export async function runAnalyzeJob(job: AnalyzeJob, analyze: AnalyzeStage | und
       throw e;
     }
     if (Atomics.load(cancel, 0) !== 0) return cancelled();
+    lineStates = analysed.lineStates;
     report = await attachFixes(ownFileImplicit(analysed.report, job.file), {
       file: job.file,
       ...(job.text === undefined ? {} : { text: job.text }),
@@ -78,7 +80,7 @@ export async function runAnalyzeJob(job: AnalyzeJob, analyze: AnalyzeStage | und
     id: job.id,
     tag: 'ok',
     ms: ms(),
-    result: { report, object: compiled.object, compileMs, analyzeMs, ...(clang ? { clang } : {}) },
+    result: { report, object: compiled.object, compileMs, analyzeMs, ...(clang ? { clang } : {}), ...(lineStates ? { lineStates } : {}) },
   };
 }
 

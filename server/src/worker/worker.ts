@@ -1,7 +1,9 @@
 // The analysis worker thread (its own bundle, server/out/worker.js). It answers each job posted
 // by host.ts with exactly one tagged reply; an exception in a job is a `failed` reply, not a dead
 // thread. Only a genuine crash (or the host terminating a job that overran its budget) ends it.
+import { resolve } from 'node:path';
 import { parentPort } from 'node:worker_threads';
+import { lineStates } from './lineStates';
 import { AnalysisCancelled, analyzeObjectDetail } from '../core/analyze';
 import { runAnalyzeJob, StageCancelled, type AnalyzeStage } from './pipeline';
 import { runCommandJob } from './commands';
@@ -12,7 +14,8 @@ const analyze: AnalyzeStage = (object, opts) => {
   try {
     const r = analyzeObjectDetail(object, opts);
     const functionNames = [...new Set(r.programs.flatMap((p) => [p.program.name, ...p.program.funcs.map((f) => f.name)]))];
-    return { report: r.report, functionNames };
+    const own = resolve(opts.path);
+    return { report: r.report, functionNames, lineStates: lineStates(r.programs, (f) => resolve(f) === own) };
   } catch (e) {
     if (e instanceof AnalysisCancelled) throw new StageCancelled();
     throw e;
