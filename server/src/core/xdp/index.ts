@@ -94,8 +94,8 @@ function versionOf(need: Need): { key: string; fact: VersionFact } | undefined {
 }
 
 /** Drivers (resolved for the kernel under analysis) for which `pred` holds, with a note (often the version). */
-function driversWith(c: Ctx, pred: (p: DriverProfile) => boolean, note?: (p: DriverProfile) => string | undefined): Array<{ id: string; note?: string }> {
-  return DRIVER_PROFILES.map((p) => profileAt(p, c.target.kernel)).filter(pred).map((p) => ({ id: p.id, ...(note?.(p) ? { note: note(p) } : {}) }));
+function driversWith(c: Ctx, pred: (p: DriverProfile) => boolean, note?: (p: DriverProfile) => string | undefined): Array<{ id: string; note: string }> {
+  return DRIVER_PROFILES.map((p) => profileAt(p, c.target.kernel)).filter(pred).map((p) => ({ id: p.id, note: note?.(p) ?? `XDP since ${p.xdpSince.value}` }));
 }
 
 // ---------------------------------------------------------------- return values
@@ -440,7 +440,7 @@ export interface MatrixInput {
 export interface MatrixCell {
   readonly driver: string;
   readonly ok: boolean;
-  /** One line per error/warning finding that makes the cell fail. */
+  /** One line per error finding that makes the cell fail. */
   readonly reasons: string[];
 }
 
@@ -449,13 +449,13 @@ export interface MatrixRow {
   readonly cells: MatrixCell[];
 }
 
-/** Program × driver: ✔ when no xdp/ error or warning, else the reasons (for `xdp-check check --matrix`). */
+/** Program × driver: ✔ when no xdp/ error (as cli/matrix.ts counts), else the reasons (for `xdp-check check --matrix`). */
 export function portabilityMatrix(programs: readonly MatrixInput[], drivers: readonly DriverProfile[] = DRIVER_PROFILES, kernel?: KernelVersion): MatrixRow[] {
   return programs.map(({ program, obj, vr, options }) => ({
     program: program.name,
     cells: drivers.map((driver) => {
       const a = analyzeXdp(program, obj, vr, { driver, ...(kernel ? { kernel } : {}) }, options);
-      const bad = a.findings.filter((f) => f.severity !== 'info');
+      const bad = a.findings.filter((f) => f.severity === 'error');
       return { driver: driver.id, ok: bad.length === 0, reasons: bad.map((f) => `${f.code}: ${f.message}`) };
     }),
   }));
