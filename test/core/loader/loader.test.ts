@@ -236,6 +236,7 @@ describe('loadObject: line info', () => {
     expect(at(6)).toBeUndefined();
     // bump, appended at slot 7: its lines come from .text.
     expect(at(7)).toEqual([12, 0, 'static __noinline int bump(__u32 key)']);
+    expect(at(9)).toBeUndefined(); // clang's line-0 record (compiler-generated) is dropped
     expect(at(10)).toEqual([14, 13, '__u64 *v = bpf_map_lookup_elem(&counters, &key);']);
     expect(at(16)).toEqual([19, 1, '}']);
   });

@@ -139,6 +139,9 @@ export function collectCode(ctx: CodeContext): Result<Map<number, SectionCode>> 
 
     const lines: (SourceLoc | undefined)[] = new Array(nslots);
     for (const li of ctx.ext?.lineInfo.get(sec.name) ?? []) {
+      // Line 0 marks compiler-generated code with no source position; leaving the slot empty
+      // lets consumers carry the previous real line forward (as llvm-objdump -l does).
+      if (li.line === 0) continue;
       const slot = li.insnOff / 8;
       if (slot < nslots) lines[slot] = { file: li.file, line: li.line, column: li.column, text: li.text };
     }
