@@ -89,6 +89,8 @@ export class XdpEnv {
     readonly opts: {
       ctx: XdpCtxInput; cpu: number; routes: readonly Route[]; metadata?: Metadata; mtu: number;
       ifindexes: ReadonlyMap<number, number>; seed: number; clockStartNs: bigint;
+      /** False for drivers that prepare buffers with meta_valid=false (no data_meta support). */
+      metaValid: boolean;
     },
   ) {
     this.clock = opts.clockStartNs;
@@ -106,6 +108,7 @@ export class XdpEnv {
     this.dataMeta = headroom;
     this.dataEnd = headroom + packet.length;
     this.pktRegion = this.m.mem.add('packet', this.frame, RegionFlag.WRITABLE, this.dataMeta, this.dataEnd);
+    this.sync();
     this.ctxRegion = this.m.mem.add('ctx', new Uint8Array(24), RegionFlag.CTX);
     this.m.mem.ctxLoad = (off, size, slot, out) => this.ctxLoad(off, size, slot, out);
     return undefined;
@@ -113,13 +116,13 @@ export class XdpEnv {
 
   /** Called after data/data_meta/data_end move: the packet region follows. */
   sync(): void {
-    this.m.mem.start[this.pktRegion] = this.dataMeta;
+    this.m.mem.start[this.pktRegion] = this.opts.metaValid ? this.dataMeta : this.data;
     this.m.mem.end[this.pktRegion] = this.dataEnd;
   }
 
   /** The bytes BPF_PROG_TEST_RUN copies to data_out: data_meta .. data_end. */
   dataOut(): Uint8Array {
-    return this.frame.slice(this.dataMeta, this.dataEnd);
+    return this.frame.slice(this.opts.metaValid ? this.dataMeta : this.data, this.dataEnd);
   }
 
   ctxPointer(): [number, number] {
@@ -131,7 +134,9 @@ export class XdpEnv {
     // verifier into loads of the 64-bit pointers; only full 4-byte loads of them are allowed.
     if (off === 0 || off === 4 || off === 8) {
       if (size !== 4) throw new EmuFault('ctx', slot, `${size}-byte load of xdp_md+${off}: pointer fields need a 4-byte load`, 'ctx', off, size);
-      const pos = off === 0 ? this.data : off === 4 ? this.dataEnd : this.dataMeta;
+      // Without meta support, drivers set data_meta = data + 1 (xdp_set_data_meta_invalid), so every
+      // `meta + n > data` check fails.
+      const pos = off === 0 ? this.data : off === 4 ? this.dataEnd : this.opts.metaValid ? this.dataMeta : this.data + 1;
       out[0] = ptrLo(pos);
       out[1] = ptrHi(this.pktRegion);
       return;

@@ -307,7 +307,7 @@ export function xdpHelper(env: XdpEnv, m: Machine, hid: number, slot: number): n
     case H.adjHead: {
       // net/core/filter.c bpf_xdp_adjust_head (6.12).
       const delta = s32(m, 2);
-      const metalen = env.data - env.dataMeta;
+      const metalen = env.opts.metaValid ? env.data - env.dataMeta : 0;
       const data = env.data + delta;
       if (data < env.hardStart + XDP_FRAME_SIZE + metalen || data > env.dataEnd - ETH_HLEN) return ret(m, -Errno.EINVAL);
       if (metalen) env.frame.copyWithin(env.dataMeta + delta, env.dataMeta, env.dataMeta + metalen);
@@ -320,6 +320,7 @@ export function xdpHelper(env: XdpEnv, m: Machine, hid: number, slot: number): n
       // net/core/filter.c bpf_xdp_adjust_meta: stays within [xdp_frame end, data], 4-byte aligned,
       // at most 255 → 252 bytes (skb_shared_info.meta_len is a u8: xdp_metalen_invalid).
       const delta = s32(m, 2);
+      if (!env.opts.metaValid) return ret(m, -Errno.ENOTSUPP);
       const meta = env.dataMeta + delta;
       const metalen = env.data - meta;
       if (meta < env.hardStart + XDP_FRAME_SIZE || meta > env.data) return ret(m, -Errno.EINVAL);

@@ -42,6 +42,8 @@ export interface RunOptions {
   /** MTU of the receiving device (check_mtu, fib_lookup), and of other devices by ifindex. */
   readonly mtu?: number;
   readonly ifindexMtus?: ReadonlyMap<number, number>;
+  /** False to emulate a driver without data_meta support (bpf_xdp_adjust_meta → -ENOTSUPP). Default true. */
+  readonly dataMeta?: boolean;
 }
 
 export interface TraceStep {
@@ -125,7 +127,7 @@ export function run(program: Program, obj: LoadedObject, opts: RunOptions): RunR
   const env = new XdpEnv(m, obj, program, maps, {
     ctx: opts.ctx ?? {}, cpu: opts.cpu ?? 0, routes: opts.routes ?? [], metadata: opts.metadata,
     mtu: opts.mtu ?? 1500, ifindexes: opts.ifindexMtus ?? new Map([[opts.ctx?.ingressIfindex ?? 1, opts.mtu ?? 1500]]),
-    seed: opts.seed ?? 1, clockStartNs: 1_000_000_000n,
+    seed: opts.seed ?? 1, clockStartNs: 1_000_000_000n, metaValid: opts.dataMeta ?? true,
   });
   const headroom = opts.headroom ?? XDP_PACKET_HEADROOM;
   const refused = env.load(opts.packet, headroom);
@@ -174,7 +176,7 @@ export function run(program: Program, obj: LoadedObject, opts: RunOptions): RunR
     retval,
     action: faults.length ? 'XDP_ABORTED' : actionName(retval),
     packet: env.dataOut(),
-    metaLen: env.data - env.dataMeta,
+    metaLen: env.opts.metaValid ? env.data - env.dataMeta : 0,
     ...(env.redirect && retval === 4 ? { redirect: env.redirect } : {}),
     mapChanges: diffSnapshots(maps, before, snapshot(maps)),
     output: env.output,
