@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseElf } from '../../../server/src/core/elf/elf';
 import type { Btf, BtfType } from '../../../server/src/core/btf';
-import { parseBtf, parseBtfExt } from '../../../server/src/core/btf';
+import { CoreReloKind, parseBtf, parseBtfExt } from '../../../server/src/core/btf';
 import { BUILD, FIXTURES, fixtureObject, hasTool } from './fixtures';
 
 function btfOf(bytes: Uint8Array): { btf: Btf; ext?: Uint8Array; raw: Uint8Array } {
@@ -124,6 +124,21 @@ describe('parseBtf', () => {
     expect(li[0]).toMatchObject({ insnOff: 0, line: 42, column: 23, text: '\tglobal_bits.c = ctx->ingress_ifindex;' });
     expect(li.some((l) => l.text.includes('return helper_fn(&global_bits, ro_value)'))).toBe(true);
     expect(li.every((l, i) => i === 0 || l.insnOff > li[i - 1]!.insnOff)).toBe(true);
+  });
+
+  it('reads CO-RE relocation records from .BTF.ext', () => {
+    const { btf, ext } = btfOf(fixtureObject('core'));
+    const r = parseBtfExt(ext!, btf);
+    if (!r.ok) throw new Error(r.error.message);
+    const recs = r.value.coreRelos.get('xdp')!.map((c) => [c.insnOff / 8, c.kind, btf.typeById(c.typeId)!.name, c.accessStr]);
+    // Checked against `llvm-objdump -d` of the fixture: the load of m->third at slot 6 (offset 8),
+    // the constants 1 (field exists), 16 (sizeof) and 2 ll (enum value) at slots 7, 9 and 11.
+    expect(recs).toEqual([
+      [6, CoreReloKind.FIELD_BYTE_OFFSET, 'pkt_meta', '0:2'],
+      [7, CoreReloKind.FIELD_EXISTS, 'pkt_meta', '0:1'],
+      [9, CoreReloKind.TYPE_SIZE, 'pkt_meta', '0'],
+      [11, CoreReloKind.ENUMVAL_VALUE, 'colour', '1'],
+    ]);
   });
 
   it.each([

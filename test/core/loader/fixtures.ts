@@ -19,6 +19,7 @@ export const FIXTURE_COMPILERS: Record<string, string> = {
   sections: 'clang',
   kfuncs: 'clang',
   legacy: 'clang',
+  core: 'clang',
 };
 
 export function hasTool(cmd: string): boolean {
