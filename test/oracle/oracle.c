@@ -8,6 +8,8 @@
 //       processedInsns, libbpfLog}
 //   oracle run OBJ PROG HEXPACKET REPEAT
 //       one JSON line: {retval, dataOut (hex), durationNs} or {error, errno, log}
+//   oracle runmany OBJ PROG REPEAT   (hex packets on stdin, one per line)
+//       one JSON line per packet, as `run`; every packet gets a fresh load (fresh maps)
 //
 // Each program is loaded from a fresh bpf_object with every other program's autoload off, so a
 // rejection of one program never hides the verdict of another. bpffs is not mounted on the test
@@ -217,8 +219,10 @@ static int hexval(int c) {
   return -1;
 }
 
-static int cmd_run(const char *path, const char *name, const char *hex, unsigned repeat) {
+/* Loads PROG afresh (fresh maps), runs it once on the packet given in hex (REPEAT times), prints one JSON line. */
+static int run_packet(const char *path, const char *name, const char *hex, unsigned repeat, char *logbuf) {
   size_t hl = strlen(hex);
+  while (hl > 0 && (hex[hl - 1] == '\n' || hex[hl - 1] == '\r' || hex[hl - 1] == ' ')) hl--;
   if (hl % 2) {
     fprintf(stdout, "{\"error\":\"odd hex length\",\"errno\":%d}\n", EINVAL);
     return 2;
@@ -229,11 +233,12 @@ static int cmd_run(const char *path, const char *name, const char *hex, unsigned
     int hi = hexval(hex[2 * i]), lo = hexval(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       fprintf(stdout, "{\"error\":\"bad hex\",\"errno\":%d}\n", EINVAL);
+      free(in);
       return 2;
     }
     in[i] = (unsigned char)(hi * 16 + lo);
   }
-  char *logbuf = malloc(LOG_SIZE);
+  reset_libbpf_log();
   struct attempt a = load_one(path, name, 0, LOG_STATS, logbuf);
   if (a.err != 0) {
     fprintf(stdout, "{\"error\":\"load failed\",\"errno\":%d,\"log\":", -a.err);
@@ -241,6 +246,8 @@ static int cmd_run(const char *path, const char *name, const char *hex, unsigned
     fprintf(stdout, ",\"libbpfLog\":");
     json_str(stdout, libbpf_buf);
     fprintf(stdout, "}\n");
+    if (a.obj) bpf_object__close(a.obj);
+    free(in);
     return 2;
   }
   /* Output can grow (adjust_tail) up to the frame: a generous buffer avoids ENOSPC. */
@@ -251,12 +258,37 @@ static int cmd_run(const char *path, const char *name, const char *hex, unsigned
   int err = bpf_prog_test_run_opts(a.fd, &opts);
   if (err != 0) {
     fprintf(stdout, "{\"error\":\"test run failed\",\"errno\":%d}\n", errno);
-    return 2;
+  } else {
+    fprintf(stdout, "{\"retval\":%u,\"durationNs\":%u,\"dataOut\":\"", opts.retval, opts.duration);
+    for (__u32 i = 0; i < opts.data_size_out && i < out_cap; i++) fprintf(stdout, "%02x", out[i]);
+    fprintf(stdout, "\"}\n");
   }
-  fprintf(stdout, "{\"retval\":%u,\"durationNs\":%u,\"dataOut\":\"", opts.retval, opts.duration);
-  for (__u32 i = 0; i < opts.data_size_out && i < out_cap; i++) fprintf(stdout, "%02x", out[i]);
-  fprintf(stdout, "\"}\n");
+  fflush(stdout);
   bpf_object__close(a.obj);
+  free(out);
+  free(in);
+  return err != 0 ? 2 : 0;
+}
+
+static int cmd_run(const char *path, const char *name, const char *hex, unsigned repeat) {
+  char *logbuf = malloc(LOG_SIZE);
+  int rc = run_packet(path, name, hex, repeat, logbuf);
+  free(logbuf);
+  return rc;
+}
+
+/* One hex packet per stdin line; each run gets a freshly loaded program and fresh maps. */
+static int cmd_runmany(const char *path, const char *name, unsigned repeat) {
+  char *logbuf = malloc(LOG_SIZE);
+  size_t cap = 0;
+  char *line = NULL;
+  ssize_t n;
+  while ((n = getline(&line, &cap, stdin)) >= 0) {
+    if (n == 0 || line[0] == '\n') continue;
+    run_packet(path, name, line, repeat, logbuf);
+  }
+  free(line);
+  free(logbuf);
   return 0;
 }
 
@@ -280,9 +312,12 @@ int main(int argc, char **argv) {
     }
     return cmd_load(argv[2], only, force_xdp);
   }
+  if (argc == 5 && strcmp(argv[1], "runmany") == 0) {
+    return cmd_runmany(argv[2], argv[3], (unsigned)strtoul(argv[4], NULL, 10));
+  }
   if (argc == 6 && strcmp(argv[1], "run") == 0) {
     return cmd_run(argv[2], argv[3], argv[4], (unsigned)strtoul(argv[5], NULL, 10));
   }
-  fprintf(stderr, "usage: oracle load OBJ [--type xdp] [--prog NAME] [--flags MASK]\n       oracle run OBJ PROG HEXPACKET REPEAT\n");
+  fprintf(stderr, "usage: oracle load OBJ [--type xdp] [--prog NAME] [--flags MASK]\n       oracle run OBJ PROG HEXPACKET REPEAT\n       oracle runmany OBJ PROG REPEAT < hex-lines\n");
   return 2;
 }

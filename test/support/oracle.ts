@@ -127,6 +127,36 @@ export function kernelTestRun(objPath: string, progName: string, packet: Uint8Ar
   return { retval: v.retval, dataOut: new Uint8Array(Buffer.from(v.dataOut ?? '', 'hex')), durationNs: v.durationNs ?? 0 };
 }
 
+export interface KernelRunError {
+  readonly error: string;
+  readonly errno: number;
+}
+
+/**
+ * Runs one program on many packets in one oracle process; each packet gets a freshly loaded
+ * program with fresh maps. A packet the kernel refuses (e.g. shorter than ETH_HLEN: EINVAL) gives
+ * a KernelRunError in its place.
+ */
+export function kernelTestRunMany(objPath: string, progName: string, packets: readonly Uint8Array[], repeat = 1): Array<KernelRun | KernelRunError> {
+  const res = spawnSync(oracleBinary(), ['runmany', objPath, progName, String(repeat)], {
+    input: packets.map((p) => hex(p)).join('\n') + '\n',
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    timeout: 600_000,
+  });
+  if (res.error) throw res.error;
+  const lines = res.stdout.split('\n').filter((l) => l.trim() !== '');
+  if (lines.length !== packets.length) throw new Error(`oracle runmany: ${lines.length} results for ${packets.length} packets: ${res.stderr}`);
+  return lines.map((l) => {
+    const v = JSON.parse(l) as { retval?: number; dataOut?: string; durationNs?: number; error?: string; errno?: number; log?: string };
+    if (v.error !== undefined || v.retval === undefined) {
+      if (v.error === 'load failed') throw new Error(`oracle runmany ${progName}: load failed errno=${v.errno} ${v.log ?? ''}`);
+      return { error: v.error ?? 'no result', errno: v.errno ?? 0 };
+    }
+    return { retval: v.retval, dataOut: new Uint8Array(Buffer.from(v.dataOut ?? '', 'hex')), durationNs: v.durationNs ?? 0 };
+  });
+}
+
 /**
  * The first line of a verifier log that states the rejection: the line before the trailing
  * stats block ("verification time", "processed N insns") and skipping the "; source @ file" and

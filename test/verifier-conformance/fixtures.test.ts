@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BpfCodes } from '../../server/src/core/diagnostics/codes';
 import { buildFixture, listFixtures, parseAnnotations, readKernelVerdicts } from '../support/fixtures';
-import { kernelLoad, kernelTestRun, oracleAvailable, rejectionMessage } from '../support/oracle';
+import { kernelLoad, kernelTestRun, kernelTestRunMany, oracleAvailable, rejectionMessage } from '../support/oracle';
 
 const fixtures = listFixtures();
 const records = readKernelVerdicts();
@@ -86,5 +86,13 @@ describe('kernel oracle: test run' + oracleSkip, () => {
     expect(r.dataOut.length).toBe(68);
     expect([...r.dataOut.slice(0, 12)]).toEqual([...pkt.slice(0, 12)]);
     expect([r.dataOut[12], r.dataOut[13]]).toEqual([0x81, 0x00]);
+  });
+
+  it.skipIf(!oracle.ok)('runs many packets in one process, each with fresh maps; refuses frames shorter than ETH_HLEN', () => {
+    const obj = buildFixture(fixtures.find((f) => f.endsWith('/pkt_basic.c'))!);
+    const ipv4 = new Uint8Array(20);
+    ipv4[12] = 0x08;
+    const res = kernelTestRunMany(obj, 'eth_proto_ok', [ipv4, new Uint8Array(14), new Uint8Array(2)]);
+    expect(res.map((r) => ('retval' in r ? r.retval : r.errno))).toEqual([2, 1, 22]); // PASS, DROP, EINVAL
   });
 });
