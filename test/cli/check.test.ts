@@ -162,6 +162,14 @@ describe('check: the bundled examples', () => {
     expect(r.code).toBe(0);
   });
 
+  it('a broken object is a load finding on that file (exit 1), not a crash', async () => {
+    const obj = join(tmp, 'trunc.o');
+    writeFileSync(obj, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]));
+    const r = await cli('check', obj);
+    expect(r.out).toMatch(/trunc\.o:1:1: error: .*\[load\/elf\]$/m);
+    expect(r.code).toBe(1);
+  });
+
   it('--matrix prints a program × driver table with ✔/✘', async () => {
     const r = await cli('check', '--matrix', 'examples/xdp_parse_clean.c', 'examples/xdp_invalid_action.c');
     const lines = r.out.split('\n');

@@ -3,6 +3,7 @@
 // Exit: 0 clean, 1 error-severity findings, 2 usage or toolchain failure.
 import { resolve } from 'node:path';
 import { analyzeObject } from '../core/analyze';
+import { Range, type Finding } from '../core/diagnostics/finding';
 import type { CheckReport, FileReport } from '../core/report';
 import { formatOptions, parseArgs, type OptionSpec } from './args';
 import { unknownDriverMessage } from '../core/drivers/index';
@@ -81,7 +82,6 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
       status = ExitCode.USAGE;
       continue;
     }
-    if (input.problems.some((p) => p.code.startsWith('toolchain/'))) status = ExitCode.USAGE;
     inputs.push(input);
   }
 
@@ -94,8 +94,8 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
       }
     }
     io.stdout(formatMatrix(rows, matrixDrivers));
-    const anyError = rows.some((r) => hasError(r.report));
-    return status !== ExitCode.CLEAN ? status : anyError ? ExitCode.FINDINGS : ExitCode.CLEAN;
+    if (status !== ExitCode.CLEAN || rows.some((r) => incomplete(r.report))) return ExitCode.USAGE;
+    return rows.some((r) => hasError(r.report)) ? ExitCode.FINDINGS : ExitCode.CLEAN;
   }
 
   const files: FileReport[] = [];
@@ -106,15 +106,34 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
   else if (format === 'sarif') io.stdout(JSON.stringify(toSarif(report, { cwd: io.cwd, toolVersion: TOOL_VERSION }), null, 2) + '\n');
   else io.stdout(formatText(report, io.cwd));
 
-  if (status !== ExitCode.CLEAN) return status;
+  if (status !== ExitCode.CLEAN || files.some(incomplete)) return ExitCode.USAGE;
   return files.some(hasError) ? ExitCode.FINDINGS : ExitCode.CLEAN;
 }
 
 function analyzeInput(input: Input, driver: string | null, kernel: string | null): FileReport {
   if (input.kind === 'failed') return { path: input.path, diagnostics: input.problems, programs: [] };
-  const analysed = analyzeObject(input.bytes, { path: input.path, driver, kernel });
+  let analysed: FileReport;
+  try {
+    analysed = analyzeObject(input.bytes, { path: input.path, driver, kernel });
+  } catch (e) {
+    // A bug in the analysis must not hide the other files' results: report it on this file.
+    const err = e instanceof Error ? e : new Error(String(e));
+    const failed: Finding = {
+      code: 'analysis/failed',
+      severity: 'error',
+      message: `the analysis failed unexpectedly (a bug: please report it with this file): ${err.message}`,
+      range: Range.line(1),
+      data: { stack: err.stack ?? err.message },
+    };
+    return { path: input.path, diagnostics: [...input.problems, failed], programs: [] };
+  }
   if (input.problems.length === 0) return analysed;
   return { ...analysed, diagnostics: [...input.problems, ...analysed.diagnostics] };
+}
+
+/** Results that could not be produced (analysis bug, clang timeout) make the run a failure (2). */
+function incomplete(f: FileReport): boolean {
+  return f.diagnostics.some((d) => d.code === 'analysis/failed' || d.code.startsWith('toolchain/'));
 }
 
 function hasError(f: FileReport): boolean {
