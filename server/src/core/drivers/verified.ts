@@ -90,6 +90,10 @@ export const VERIFIED_6_12: readonly VerifiedFact[] = [
   { driver: 'nicvf', fact: 'maxMtu', file: `${E}/cavium/thunder/nicvf_main.c`, line: 37, pattern: '#define MAX_XDP_MTU\\s+\\(1530 - ETH_HLEN - VLAN_HLEN \\* 2\\)', shows: '1530 - 14 - 8 = 1508' },
   { driver: 'rvu_nicpf', fact: 'maxMtu', file: `${E}/marvell/octeontx2/nic/otx2_txrx.h`, line: 31, pattern: '#define MAX_XDP_MTU\\s+\\(1530 - OTX2_ETH_HLEN\\)', shows: '1530 - 22 = 1508' },
   { driver: 'igc', fact: 'maxMtu', file: `${E}/intel/igc/igc_main.c`, line: 5271, pattern: 'new_mtu > ETH_DATA_LEN', shows: 'MTU limited to 1500 with XDP' },
+  { driver: 'mlx4_en', fact: 'maxMtu', file: `${E}/mellanox/mlx4/en_netdev.c`, line: 56, pattern: 'MLX4_EN_MAX_XDP_MTU \\(\\(int\\)\\(PAGE_SIZE - ETH_HLEN - \\(2 \\* VLAN_HLEN\\)', shows: '4096 - 14 - 8 - 256 - 320 = 3498' },
+  { driver: 'ena', fact: 'maxMtu', file: `${E}/amazon/ena/ena_xdp.h`, line: 17, pattern: 'ENA_XDP_MAX_MTU \\(ENA_PAGE_SIZE - ETH_HLEN - ETH_FCS_LEN -', shows: '4096 - 14 - 4 - 4 - 256 - 320 = 3498' },
+  { driver: 'bnxt_en', fact: 'maxMtu', file: `${E}/broadcom/bnxt/bnxt.h`, line: 767, pattern: 'PAGE_SIZE - VLAN_ETH_HLEN - NET_IP_ALIGN -', shows: '4096 - 18 - 0 - 256 - 320 = 3502' },
+  { driver: 'tun', fact: 'redirectTarget', file: 'drivers/net/tun.c', line: 1410, pattern: 'NETDEV_XDP_ACT_NDO_XMIT', shows: 'TAP advertises NDO_XMIT' },
   // Core rules the analyses rest on.
   { driver: 'generic', fact: 'headroom', file: 'include/uapi/linux/bpf.h', line: 6442, pattern: '#define XDP_PACKET_HEADROOM 256', shows: 'XDP_PACKET_HEADROOM 256' },
 ];
