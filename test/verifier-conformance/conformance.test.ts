@@ -12,7 +12,7 @@ describe('verifier conformance with the kernel', () => {
   it.skipIf(missing)(
     `agrees on ≥ 97% of fixtures and XDP selftests with 0 unsound${missing ? ' (skipped: server/src/core/verifier/index.ts does not exist yet)' : ''}`,
     async () => {
-      const { runConformance, formatReport, verifierAvailable } = await import('../../scripts/conformance');
+      const { runConformance, formatReport, verifierAvailable } = await import('./conformance');
       const verify = verifierAvailable();
       expect(verify, 'server/src/core/verifier/index.ts must export verify()').toBeDefined();
       const rep = await runConformance(verify!, { budgetMs: 20_000 });

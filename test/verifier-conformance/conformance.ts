@@ -6,19 +6,19 @@
 //
 // Only XDP programs are run: our verifier models the XDP context only. Socket-filter and tc
 // programs of the selected selftest files are counted in "other types" and not run.
-//   npm run conformance [-- --details] [-- --no-kernel] [-- filter]
+// Library for scripts/conformance.ts (`npm run conformance`) and conformance.test.ts.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { basename, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { loadObject } from '../server/src/core/loader/index';
-import { ProgType, type LoadedObject, type Program } from '../server/src/core/program';
-import * as verifierModule from '../server/src/core/verifier/index';
-import type { VerifyResult } from '../server/src/core/verifier/result';
-import { buildFixture, listFixtures, parseAnnotations, readKernelVerdicts } from '../test/support/fixtures';
-import { ensureKernelSource } from '../test/support/kernelSource';
-import { kernelLoad, oracleAvailable } from '../test/support/oracle';
-import { listVerifierSelftests, loadSelftest, type SelftestExpectation } from '../test/support/selftests';
+import { loadObject } from '../../server/src/core/loader/index';
+import { ProgType, type LoadedObject, type Program } from '../../server/src/core/program';
+import * as verifierModule from '../../server/src/core/verifier/index';
+import type { VerifyResult } from '../../server/src/core/verifier/result';
+import { buildFixture, listFixtures, parseAnnotations, readKernelVerdicts } from '../support/fixtures';
+import { ensureKernelSource } from '../support/kernelSource';
+import { kernelLoad, oracleAvailable } from '../support/oracle';
+import { listVerifierSelftests, loadSelftest, type SelftestExpectation } from '../support/selftests';
 
 type VerifyFn = (program: Program, obj: LoadedObject, opts?: { cancel?: Int32Array }) => VerifyResult;
 
@@ -333,20 +333,4 @@ export function formatReport(rep: ConformanceReport, details: boolean): string {
     out.push('', `${rep.disagreements.length} disagreements (unsound ${counts.unsound}, imprecise ${counts.imprecise}, error ${counts.error}, code mismatch ${counts.code}); ${rep.notes.length} notes. --details lists them.`);
   }
   return out.join('\n');
-}
-
-export async function main(argv: string[]): Promise<number> {
-  const verify = verifierAvailable();
-  if (!verify) {
-    console.error('conformance: server/src/core/verifier/index.ts does not export verify() yet; nothing to compare');
-    return 2;
-  }
-  const rep = await runConformance(verify, {
-    useKernel: !argv.includes('--no-kernel'),
-    filter: argv.find((a) => !a.startsWith('--')),
-  });
-  console.log(formatReport(rep, argv.includes('--details')));
-  const pct = rep.total ? (100 * rep.agree) / rep.total : 0;
-  console.log(`\nagreement ${pct.toFixed(2)}% (target ≥ 97%), unsound ${rep.unsound} (target 0)`);
-  return pct >= 97 && rep.unsound === 0 ? 0 : 1;
 }
