@@ -1,6 +1,8 @@
 // SARIF 2.1.0 (OASIS, https://docs.oasis-open.org/sarif/sarif/v2.1.0/) for code-scanning UIs.
 // Rules are our stable finding codes (codes.ts), in a fixed order so ruleIndex is stable.
 // SARIF regions are 1-based with endColumn one past the last character, as our ranges are.
+// Our columns count bytes (clang's and BTF line_info's unit); SARIF has no byte column kind, and
+// for ASCII source, which C nearly always is, bytes and SARIF's default UTF-16 units agree.
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { AllCodes, codeDocUrl } from '../core/diagnostics/codes';
