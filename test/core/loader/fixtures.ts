@@ -2,7 +2,7 @@
 // and keeps a committed golden copy of each object next to its source, so the tests also run
 // without clang. The golden .o is written when missing and rewritten only with UPDATE_GOLDEN=1.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 export const REPO = join(__dirname, '..', '..', '..');
@@ -52,7 +52,10 @@ export function fixtureObject(name: string): Uint8Array {
     mkdirSync(BUILD, { recursive: true });
     const out = join(BUILD, `${name}.o`);
     // Relative source path so the file names recorded in BTF do not depend on the checkout location.
-    execFileSync(cc, ['-target', 'bpf', '-g', '-O2', '-c', `-I${multiarchInclude()}`, relative(REPO, src), '-o', out], { cwd: REPO, stdio: 'pipe' });
+    // Test files run in separate processes; an object newer than its source is reused.
+    if (!existsSync(out) || statSync(out).mtimeMs < statSync(src).mtimeMs) {
+      execFileSync(cc, ['-target', 'bpf', '-g', '-O2', '-c', `-I${multiarchInclude()}`, relative(REPO, src), '-o', out], { cwd: REPO, stdio: 'pipe' });
+    }
     if (!existsSync(golden) || process.env.UPDATE_GOLDEN === '1') copyFileSync(out, golden);
     path = out;
   }
