@@ -346,3 +346,12 @@ describe('version-dependent facts', () => {
     expect(f.message).not.toMatch(/drivers that do: .*bnxt_en/);
   });
 });
+
+describe('driver lists follow the target kernel', () => {
+  it('drivers without XDP on the target kernel are not suggested', () => {
+    const latest = run(kfuncProgram('bpf_xdp_metadata_rx_timestamp'), { driver: drv('i40e') }).findings[0].message;
+    const old = run(kfuncProgram('bpf_xdp_metadata_rx_timestamp'), { driver: drv('i40e'), kernel: kv('6.12') }).findings[0].message;
+    expect(latest).toMatch(/idpf/);
+    expect(old).not.toMatch(/idpf/);
+  });
+});

@@ -95,7 +95,8 @@ function versionOf(need: Need): { key: string; fact: VersionFact } | undefined {
 
 /** Drivers (resolved for the kernel under analysis) for which `pred` holds, with a note (often the version). */
 function driversWith(c: Ctx, pred: (p: DriverProfile) => boolean, note?: (p: DriverProfile) => string | undefined): Array<{ id: string; note: string }> {
-  return DRIVER_PROFILES.map((p) => profileAt(p, c.target.kernel)).filter(pred).map((p) => ({ id: p.id, note: note?.(p) ?? `XDP since ${p.xdpSince.value}` }));
+  const k = c.target.kernel;
+  return DRIVER_PROFILES.filter((p) => !k || !KernelVersion.before(k, p.xdpSince.value)).map((p) => profileAt(p, k)).filter(pred).map((p) => ({ id: p.id, note: note?.(p) ?? `XDP since ${p.xdpSince.value}` }));
 }
 
 // ---------------------------------------------------------------- return values
@@ -113,7 +114,8 @@ function checkReturns(c: Ctx, sources: readonly ReturnSource[], all: ValueSet): 
   for (const { def, exit, bad } of byDef.values()) {
     const slot = def ?? exit;
     const site = returnSite(c.program, slot, bad.values ?? [bad.min], c.options.sourceText);
-    const origin = site.loc?.text ? `\`${site.loc.text.trim()}\` at line ${site.loc.line}` : `instruction ${slot}`;
+    const code = site.loc?.text?.replace(/\/\/.*$|\/\*.*?\*\//g, '').trim();
+    const origin = code ? `\`${code}\` at line ${site.loc!.line}` : `instruction ${slot}`;
     const call = def !== undefined ? c.vr.calls.find((k) => k.slot === def) : undefined;
     const from = call ? `the result of ${call.kfunc ?? (call.helperId !== undefined ? `helper #${call.helperId}` : 'a call')} (${origin})` : origin;
     const octeon = c.target.driver?.id === 'rvu_nicpf' ? ' (rvu_nicpf up to 6.12 passes such packets to the stack instead of dropping them)' : '';
@@ -133,10 +135,12 @@ function checkReturns(c: Ctx, sources: readonly ReturnSource[], all: ValueSet): 
     const slot = src?.def ?? src?.exit;
     const site = slot !== undefined ? returnSite(c.program, slot, [act], c.options.sourceText) : undefined;
     const how = d.mode === 'offload'
-      ? `the nfp JIT treats any return value above XDP_TX (3) as abort and drops the packet (${d.actions.source})`
-      : `its RX path has no case for it: bpf_warn_invalid_xdp_action() warns once ("Driver unsupported XDP return value ${act}") and the packet is dropped as XDP_ABORTED (${d.actions.source})`;
+      ? 'the nfp JIT treats any return value above XDP_TX (3) as abort and drops the packet'
+      : `its RX path has no case for it: bpf_warn_invalid_xdp_action() warns once ("Driver unsupported XDP return value ${act}") and the packet is dropped as XDP_ABORTED`;
+    // The reference's note matters where the driver handles the action in some configurations only.
+    const extra = d.actions.note && /AF_XDP/.test(d.actions.note) ? ' (It does handle XDP_REDIRECT on queues bound to an AF_XDP zero-copy socket.)' : '';
     add(c, 'xdp/return-unsupported', 'error',
-      `${ACTION_NAMES[act]} (${act}) is reachable but ${d.id} does not handle it: ${how}.${d.actions.note ? ` ${d.actions.note}` : ''}`,
+      `${ACTION_NAMES[act]} (${act}) is reachable but ${d.id} does not handle it: ${how}.${extra}`,
       slot, {
         capability: `action:${name.toLowerCase()}`, value: act,
         driversWith: driversWith(c, (p) => p.actions.value.includes(name)),
