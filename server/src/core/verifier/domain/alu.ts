@@ -27,7 +27,7 @@ const D: W = newW();
 const S: W = newW();
 
 /** Test hook: disables the constant fast path so tests can compare it with the general path. */
-export const aluConfig = { constFastPath: true };
+export const aluConfig = { constFastPath: true, memo: true };
 
 export const UNKNOWN_SCALAR: Scalar = Object.freeze(freeze(newW()));
 
@@ -396,6 +396,22 @@ export function concreteAlu(op: number, x: bigint, y: bigint, is64: boolean, sig
 /** Result of `dst op= src` for scalars (adjust_scalar_min_max_vals). For BPF_K, pass src = Scalar.const(imm)
  * with imm sign-extended to 64 bits, as the kernel does. */
 export function scalarAlu(op: number, dst: Scalar, src: Scalar, is64: boolean, signed = false): Scalar {
+  // Scalars are immutable and the transfer function is pure, so results are memoised per input
+  // objects (the verifier re-runs the same instructions on the same state objects along many paths).
+  if (!aluConfig.memo || !aluConfig.constFastPath) return aluUncached(op, dst, src, is64, signed);
+  let inner = ALU_MEMO.get(dst);
+  if (!inner) ALU_MEMO.set(dst, (inner = new Map()));
+  let slots = inner.get(src);
+  if (!slots) inner.set(src, (slots = []));
+  const key = (op >> 4) | (is64 ? 16 : 0) | (signed ? 32 : 0);
+  let r = slots[key];
+  if (r === undefined) slots[key] = r = aluUncached(op, dst, src, is64, signed);
+  return r;
+}
+
+const ALU_MEMO = new WeakMap<Scalar, Map<Scalar, Scalar[]>>();
+
+function aluUncached(op: number, dst: Scalar, src: Scalar, is64: boolean, signed: boolean): Scalar {
   if (op === MOV) return is64 ? src : zext32(src);
   if (op === DIV || op === MOD) return UNKNOWN_SCALAR; // not tracked by the kernel (any width)
   void signed;
@@ -489,10 +505,21 @@ export function scalarAlu(op: number, dst: Scalar, src: Scalar, is64: boolean, s
 
 /** Exact constant scalar. */
 export function constScalar(v: bigint): Scalar {
+  v &= M64;
+  // Small constants are interned so that memoisation by identity works for immediates.
+  const small = v < 4096n || v > M64 - 4096n;
+  if (small) {
+    const hit = CONSTS.get(v);
+    if (hit) return hit;
+  }
   const w = D;
   markKnown(w, v);
-  return freeze(w);
+  const r = freeze(w);
+  if (small) CONSTS.set(v, Object.freeze(r));
+  return r;
 }
+
+const CONSTS = new Map<bigint, Scalar>();
 
 /** w = (u32) src: zero-extend the low word (zext_32_to_64 + reg_bounds_sync). */
 export function zext32(src: Scalar): Scalar {

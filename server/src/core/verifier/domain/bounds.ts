@@ -8,7 +8,7 @@
 
 import type { Scalar, Tnum } from './scalar';
 import {
-  HI32, LO32, M64, TNUM_UNKNOWN, tnumClearSubreg, tnumStep, tnumStep31, tnumIntersect, tnumOr, tnumRange, tnumSubreg,
+  HI32, LO32, M64, TNUM_UNKNOWN, tnumClearSubreg, tnumStep, tnumStep32, tnumIntersect, tnumOr, tnumRange, tnumSubreg,
 } from './tnum';
 
 export const S64_MIN = -0x8000000000000000n;
@@ -268,10 +268,11 @@ function deduceMixed(w: W): void {
   // A value in [S32_MIN, S32_MAX] (as s64) whose low word is non-negative as s32 cannot have
   // all-ones upper bits, so it lies in [s32min, s32max] exactly.
   if (w.s32min >= 0 && w.smin >= -0x80000000n && w.smax <= 0x7fffffffn) {
+    // (s32max can only be negative here for an empty state; the kernel then sign-extends it.)
     const a = BigInt(w.s32min);
     const b = BigInt(w.s32max);
-    w.smin = a; w.smax = b; w.umin = a; w.umax = b;
-    w.t = tnumIntersect(w.t, tnumRange(a, b));
+    w.smin = a; w.smax = b; w.umin = a; w.umax = b & M64;
+    w.t = tnumIntersect(w.t, tnumRange(a, b & M64));
   }
 }
 
@@ -310,84 +311,175 @@ export function sync(w: W): void {
       w.s32min = w.s32max = s32;
       return;
     }
-  } else if ((t.value | t.mask) < 0x80000000n && syncSmall(w)) {
+  } else if ((t.value | t.mask) <= 0xffffffffn && syncU32(w)) {
     return;
   }
   syncSlow(w);
 }
 
 /**
- * reg_bounds_sync for a tnum below 2^31 in plain numbers. There every value is non-negative and below
- * 2^31 in all four views, so the kernel's steps reduce to: clamp every range to the tnum's extremes,
- * intersect the four ranges (deduce), intersect the tnum with that range (bound offset, mixed deduce),
- * clamp again. Returns false (state untouched) for the cases the reduction does not cover: an empty
- * intersection or a single-value collapse in the first clamp. Equality with syncSlow is property-tested.
+ * reg_bounds_sync for a tnum below 2^32, in plain numbers. Every value is then in [0, 2^32) as u64 and
+ * s64, so after the first clamp all 64-bit bounds fit a number and the kernel's 64-bit steps reduce to
+ * their low-word forms (upper words are 0). This is a step-by-step port of syncSlow under that premise;
+ * it returns false (state untouched) where the premise breaks: an empty range after the first clamp or a
+ * single-value collapse there. Equality with syncSlow is property-tested.
  */
-function syncSmall(w: W): boolean {
+function syncU32(w: W): boolean {
   let v = Number(w.t.value);
   let m = Number(w.t.mask);
-  let tmax = v | m;
-  // First __update_reg_bounds (32 then 64): clamp to [v, tmax].
-  const u32min = Math.max(w.u32min, v);
-  const u32max = Math.min(w.u32max, tmax);
-  const s32min = Math.max(w.s32min, v);
-  const s32max = Math.min(w.s32max, tmax);
+  let tmax = (v | m) >>> 0;
+  // First __update_reg_bounds: 32-bit part.
+  let s32min = Math.max(w.s32min, (v | (m & 0x80000000)) | 0);
+  let s32max = Math.min(w.s32max, (v | (m & 0x7fffffff)) | 0);
+  let u32min = Math.max(w.u32min, v);
+  let u32max = Math.min(w.u32max, tmax);
+  // 64-bit part: sign bit known 0, so smin >= v and smax <= tmax like the unsigned ones.
   const bv = w.t.value;
   const btmax = BigInt(tmax);
   const umin64 = w.umin > bv ? w.umin : bv;
   const umax64 = w.umax < btmax ? w.umax : btmax;
   const smin64 = w.smin > bv ? w.smin : bv;
   const smax64 = w.smax < btmax ? w.smax : btmax;
-  if (umin64 > umax64 || smin64 > smax64 || u32min > u32max || s32min > s32max) return false;
-  const umin = Number(umin64);
-  const umax = Number(umax64);
-  // Single-value collapse in the first update (rare): leave it to the slow path.
-  if (collapseValue(v, m, umin, umax) >= 0) return false;
-  let lo = Math.max(umin, Number(smin64), u32min, s32min);
-  let hi = Math.min(umax, Number(smax64), u32max, s32max);
-  if (lo > hi) return false;
-  // tnum meets range(lo, hi).
-  const chi = lo ^ hi;
-  const delta = chi === 0 ? 0 : (2 ** (32 - Math.clz32(chi))) - 1;
-  const rv = lo & ~delta;
-  const nm = m & delta;
-  v = (v | rv) & ~nm;
-  m = nm;
-  tmax = v | m;
+  if (umin64 > umax64 || smin64 > smax64) return false;
+  let umin = Number(umin64);
+  let umax = Number(umax64);
+  let smin = Number(smin64);
+  let smax = Number(smax64);
+  if (collapse32(v, m, umin, umax) >= 0) return false;
+  for (let round = 0; round < 3; round++) {
+    const o0 = umin, o1 = umax, o2 = smin, o3 = smax, o4 = u32min, o5 = u32max, o6 = s32min, o7 = s32max, o8 = v, o9 = m;
+    // __reg32_deduce_bounds (upper words all 0; the "upper words differ by one" cases cannot apply).
+    if (umin > u32min) u32min = umin;
+    if (umax < u32max) u32max = umax;
+    if ((umin | 0) <= (umax | 0)) {
+      if ((umin | 0) > s32min) s32min = umin | 0;
+      if ((umax | 0) < s32max) s32max = umax | 0;
+    }
+    if (smin <= smax) {
+      if (smin > u32min) u32min = smin;
+      if (smax < u32max) u32max = smax;
+    }
+    if ((smin | 0) <= (smax | 0)) {
+      if ((smin | 0) > s32min) s32min = smin | 0;
+      if ((smax | 0) < s32max) s32max = smax | 0;
+    }
+    if ((u32min | 0) <= (u32max | 0)) {
+      if ((u32min | 0) > s32min) s32min = u32min | 0;
+      if ((u32max | 0) < s32max) s32max = u32max | 0;
+    }
+    {
+      const a = s32min >>> 0;
+      const b = s32max >>> 0;
+      if (a <= b) {
+        if (a > u32min) u32min = a;
+        if (b < u32max) u32max = b;
+      } else if (u32max < a) {
+        s32min = u32min | 0;
+        if (b < u32max) u32max = b;
+      } else if (b < u32min) {
+        s32max = u32max | 0;
+        if (a > u32min) u32min = a;
+      }
+    }
+    // __reg64_deduce_bounds: both ranges are non-negative (the crossing cases only for empty ranges).
+    if (umin <= umax) {
+      if (umin > smin) smin = umin;
+      if (umax < smax) smax = umax;
+    }
+    if (smin <= smax) {
+      if (smin > umin) umin = smin;
+      if (smax < umax) umax = smax;
+    } else if (umax < smin) {
+      smin = umin;
+      if (smax < umax) umax = smax;
+    } else if (smax < umin) {
+      smax = umax;
+      if (smin > umin) umin = smin;
+    }
+    // __reg_deduce_mixed_bounds with zero upper words.
+    if (u32min > umin) umin = u32min;
+    if (u32max < umax) umax = u32max;
+    if (u32min > smin) smin = u32min;
+    if (u32max < smax) smax = u32max;
+    {
+      const a = s32min >>> 0;
+      const b = s32max >>> 0;
+      if (a <= b) {
+        if (a > umin) umin = a;
+        if (b < umax) umax = b;
+        if (a > smin) smin = a;
+        if (b < smax) smax = b;
+      }
+    }
+    if (s32min >= 0 && smax <= 0x7fffffff) {
+      if (s32max < 0) return false; // empty state, leave it to the general path
+      smin = umin = s32min;
+      smax = umax = s32max;
+      // var_off meets range(smin, smax)
+      const chi = (smin ^ smax) >>> 0;
+      const delta = chi === 0 ? 0 : 2 ** (32 - Math.clz32(chi)) - 1;
+      const rv = (smin & ~delta) >>> 0;
+      const nm = (m & delta) >>> 0;
+      v = ((v | rv) & ~nm) >>> 0;
+      m = nm;
+    }
+    if (umin === o0 && umax === o1 && smin === o2 && smax === o3 && u32min === o4 && u32max === o5 &&
+        s32min === o6 && s32max === o7 && v === o8 && m === o9) break;
+  }
+  // __reg_bound_offset: the tnum meets range(umin, umax) and range(u32min, u32max).
+  for (let k = 0; k < 2; k++) {
+    const lo = k === 0 ? umin : u32min;
+    const hi = k === 0 ? umax : u32max;
+    const chi = (lo ^ hi) >>> 0;
+    const delta = chi === 0 ? 0 : 2 ** (32 - Math.clz32(chi)) - 1;
+    const rv = (lo & ~delta) >>> 0;
+    const nm = (m & delta) >>> 0;
+    v = ((v | rv) & ~nm) >>> 0;
+    m = nm;
+  }
+  tmax = (v | m) >>> 0;
   // Final __update_reg_bounds.
-  if (v > lo) lo = v;
-  if (tmax < hi) hi = tmax;
-  if (lo > hi) return false;
-  if (m !== 0) {
-    const c = collapseValue(v, m, lo, hi);
+  {
+    const a = (v | (m & 0x80000000)) | 0;
+    const b = (v | (m & 0x7fffffff)) | 0;
+    if (a > s32min) s32min = a;
+    if (b < s32max) s32max = b;
+    if (v > u32min) u32min = v;
+    if (tmax < u32max) u32max = tmax;
+    if (v > smin) smin = v;
+    if (tmax < smax) smax = tmax;
+    if (v > umin) umin = v;
+    if (tmax < umax) umax = tmax;
+  }
+  if (m !== 0 && umin <= umax) {
+    const c = collapse32(v, m, umin, umax);
     if (c >= 0) {
-      // The range and the tnum share one value: the register is that constant.
       const bc = BigInt(c);
       w.t = { value: bc, mask: 0n };
       w.umin = w.umax = w.smin = w.smax = bc;
-      w.u32min = w.u32max = w.s32min = w.s32max = c;
+      w.u32min = w.u32max = c;
+      w.s32min = w.s32max = c | 0;
       return true;
     }
   }
   w.t = { value: BigInt(v), mask: BigInt(m) };
-  const blo = BigInt(lo);
-  const bhi = lo === hi ? blo : BigInt(hi);
-  w.umin = w.smin = blo;
-  w.umax = w.smax = bhi;
-  w.u32min = w.s32min = lo;
-  w.u32max = w.s32max = hi;
+  w.umin = BigInt(umin);
+  w.umax = umax === umin ? w.umin : BigInt(umax);
+  w.smin = smin === umin ? w.umin : BigInt(smin);
+  w.smax = smax === umax ? w.umax : BigInt(smax);
+  w.u32min = u32min; w.u32max = u32max; w.s32min = s32min; w.s32max = s32max;
   return true;
 }
 
-/** The single value the kernel's collapse rule picks for tnum (v, m) and range [lo, hi] (numbers
- * below 2^31, m != 0), or -1 when it does not fire. */
-function collapseValue(v: number, m: number, lo: number, hi: number): number {
+/** The value the kernel's single-value rule picks for tnum (v, m) and range [lo, hi] (below 2^32),
+ * or -1 when it does not fire. */
+function collapse32(v: number, m: number, lo: number, hi: number): number {
   if (m === 0) return -1;
-  const next = tnumStep31(v, m, lo);
-  const tmax = v | m;
-  if ((lo & ~m) === v) return next > hi ? lo : -1;
+  const next = tnumStep32(v, m, lo);
+  const tmax = (v | m) >>> 0;
+  if (((lo & ~m) >>> 0) === v) return next > hi ? lo : -1;
   if (next === tmax) return tmax;
-  if (next <= hi && tnumStep31(v, m, next) > hi) return next;
+  if (next <= hi && tnumStep32(v, m, next) > hi) return next;
   return -1;
 }
 

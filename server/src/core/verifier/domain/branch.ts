@@ -3,6 +3,7 @@
 // Linux 6.12. Pointer comparisons are the interpreter's business.
 
 import type { Scalar } from './scalar';
+import { aluConfig } from './alu';
 import {
   type W, freeze, load, lo32s, lo32u, markUnbounded32, markUnbounded64, newW, sync, toS64, wellFormed,
 } from './bounds';
@@ -281,7 +282,7 @@ function edge(a: Scalar, b: Scalar, op: number, is32: boolean): [Scalar, Scalar]
   sync(wb);
   if (!wellFormed(wa) || !wellFormed(wb)) return null;
   // Keep the input objects when nothing changed (cheap equality and fewer objects for the caller).
-  return [sameAs(wa, a) ? a : freeze(wa), sameAs(wb, b) ? b : freeze(wb)];
+  return Object.freeze([sameAs(wa, a) ? a : freeze(wa), sameAs(wb, b) ? b : freeze(wb)]) as [Scalar, Scalar];
 }
 
 function sameAs(w: W, s: Scalar): boolean {
@@ -297,9 +298,24 @@ function sameAs(w: W, s: Scalar): boolean {
  * `taken` is -1.
  */
 export function scalarBranch(op: number, a: Scalar, b: Scalar, is32: boolean): BranchResult {
+  // Pure function of immutable inputs: memoised per input objects (results are frozen).
+  if (!aluConfig.memo) return branchUncached(op, a, b, is32);
+  let inner = BRANCH_MEMO.get(a);
+  if (!inner) BRANCH_MEMO.set(a, (inner = new Map()));
+  let slots = inner.get(b);
+  if (!slots) inner.set(b, (slots = []));
+  const key = (op >> 4) | (is32 ? 16 : 0);
+  let r = slots[key];
+  if (r === undefined) slots[key] = r = Object.freeze(branchUncached(op, a, b, is32));
+  return r;
+}
+
+const BRANCH_MEMO = new WeakMap<Scalar, Map<Scalar, BranchResult[]>>();
+
+function branchUncached(op: number, a: Scalar, b: Scalar, is32: boolean): BranchResult {
   const taken = branchTaken(a, b, op, is32);
-  if (taken === 1) return { taken, ifTrue: [a, b], ifFalse: null };
-  if (taken === 0) return { taken, ifTrue: null, ifFalse: [a, b] };
+  if (taken === 1) return { taken, ifTrue: Object.freeze([a, b]) as [Scalar, Scalar], ifFalse: null };
+  if (taken === 0) return { taken, ifTrue: null, ifFalse: Object.freeze([a, b]) as [Scalar, Scalar] };
   const ifFalse = edge(a, b, revOpcode(op), is32);
   const ifTrue = edge(a, b, op, is32);
   return { taken, ifTrue, ifFalse };

@@ -174,19 +174,21 @@ export function tnumStep(t: TnumT, z: bigint): bigint {
   return (y & ~((p << 1n) - 1n)) | p | (v & (p - 1n));
 }
 
-/** Number version of tnumStep for tnums and z below 2^31 (returns 2^32 for none). */
-export function tnumStep31(v: number, m: number, z: number): number {
-  if (z >= (v | m)) return 0x100000000;
+/** Number version of tnumStep for a tnum and z below 2^32 (returns 2^33 for none). */
+export function tnumStep32(v: number, m: number, z: number): number {
+  const NONE = 0x200000000;
+  if (z >= ((v | m) >>> 0)) return NONE;
   const y = z + 1;
   if (y <= v) return v;
-  const diff = (y ^ v) & ~m;
+  const diff = ((y ^ v) & ~m) >>> 0;
   if (diff === 0) return y;
-  const hb = 1 << (31 - Math.clz32(diff));
-  if ((v & hb) !== 0) return (y & ~((hb << 1) - 1)) | hb | (v & (hb - 1));
-  const cands = m & ~y & ~((hb << 1) - 1);
-  if (cands === 0) return 0x100000000;
-  const p = cands & -cands;
-  return (y & ~((p << 1) - 1)) | p | (v & (p - 1));
+  const hb = 2 ** (31 - Math.clz32(diff));
+  const above = ~(hb * 2 - 1) >>> 0;
+  if ((v & hb) !== 0) return ((y & above) | hb | (v & (hb - 1))) >>> 0;
+  const cands = (m & ~y & above) >>> 0;
+  if (cands === 0) return NONE;
+  const p = (cands & -cands) >>> 0;
+  return ((y & ~(p * 2 - 1)) | p | (v & (p - 1))) >>> 0;
 }
 
 /** True when a and b have a common member (their known bits agree where both are known). */
