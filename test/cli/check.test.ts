@@ -54,6 +54,7 @@ describe('check: usage errors exit 2 with a one-line reason', () => {
     [['check', '--format', 'xml', 'x.c'], /--format must be one of text, json, sarif/],
     [['check', '--bogus', 'x.c'], /unknown option '--bogus'/],
     [['check', '--matrix', '--driver', 'i40e', 'x.c'], /cannot be combined/],
+    [['check', '--matrix', '--format', 'json', 'x.c'], /--matrix prints a text table/],
   ])('%j', async (argv, re) => {
     const r = await cli(...argv);
     expect(r.code).toBe(2);

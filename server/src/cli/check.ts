@@ -66,6 +66,7 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
   const format = (args.get('format') ?? 'text') as 'text' | 'json' | 'sarif';
   const matrix = args.has('matrix');
   if (matrix && driver !== null) return usage(io, '--matrix checks every driver; it cannot be combined with --driver');
+  if (matrix && format !== 'text') return usage(io, `--matrix prints a text table; for --format ${format} run one --driver at a time`);
   const matrixDrivers = matrix ? driverIds() : [];
 
   const inputs: Input[] = [];
