@@ -105,7 +105,7 @@ describe('driver-dependent findings', () => {
       const h = await lsp.client.hover(f.uri, d.range.start.line, d.range.start.character);
       const md = (h?.contents as { value: string }).value;
       expect(md).toContain('**xdp/adjust-head-unbounded**');
-      expect(md).toMatch(/suggested Bound:\*\* \d+/i);
+      expect(md).toMatch(/\*\*Suggested bound:\*\* \d+/);
       lsp.client.close(f.uri);
     } finally {
       await lsp.client.executeCommand(ServerCommands.selectDriver, [null]);

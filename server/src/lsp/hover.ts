@@ -202,7 +202,8 @@ function scalar(v: unknown): string {
 }
 
 function humanize(key: string): string {
-  return key.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/_/g, ' ');
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
