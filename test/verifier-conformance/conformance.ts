@@ -37,7 +37,7 @@ export interface Disagreement {
   /** The kernel's message (or the selftest's expected messages). */
   readonly kernelMessage: string;
   readonly ourMessage: string;
-  readonly kind: 'unsound' | 'imprecise' | 'error' | 'code';
+  readonly kind: 'unsound' | 'imprecise' | 'error' | 'code' | 'line';
 }
 
 export interface SuiteRow {
@@ -50,6 +50,9 @@ export interface SuiteRow {
   /** Fixtures: rejections where our first finding has the annotated bpf/ code. */
   codeMatch?: number;
   codeTotal?: number;
+  /** Fixtures: agreeing rejections with a `// ^` marker where our finding is on the marker's line. */
+  lineMatch?: number;
+  lineTotal?: number;
   /** Selftests: programs of other types, not run. */
   otherTypes: number;
   /** Selftests: programs whose tag disagrees with the running kernel (the kernel wins). */
@@ -218,6 +221,8 @@ export async function runConformance(verify: VerifyFn, opts: ConformanceOptions 
       const row = emptyRow('fixtures (ours, kernel-recorded)');
       row.codeMatch = 0;
       row.codeTotal = 0;
+      row.lineMatch = 0;
+      row.lineTotal = 0;
       const t0 = performance.now();
       for (const path of listFixtures()) {
         const file = basename(path);
@@ -244,6 +249,12 @@ export async function runConformance(verify: VerifyFn, opts: ConformanceOptions 
           const r = runOne(verify, dog, p, loaded.value);
           tally(row, dis, `${file}:${p.name}`, rec.verdict, r, rec.message);
           const a = ann.programs.find((x) => x.name === p.name);
+          if (rec.verdict === 'reject' && r.verdict === 'reject' && a?.line !== undefined) {
+            row.lineTotal!++;
+            const ourLine = r.findings[0]?.range.start.line;
+            if (ourLine === a.line) row.lineMatch!++;
+            else dis.push({ suite: row.suite, program: `${file}:${p.name}`, expected: 'reject', ours: 'reject', kernelMessage: `line ${a.line}: ${rec.message}`, ourMessage: `line ${ourLine}: ${firstMessage(r)}`, kind: 'line' });
+          }
           if (rec.verdict === 'reject' && r.verdict === 'reject' && a?.code) {
             row.codeTotal!++;
             if (r.findings[0]?.code === a.code) row.codeMatch!++;
@@ -311,15 +322,16 @@ export async function runConformance(verify: VerifyFn, opts: ConformanceOptions 
 }
 
 export function formatReport(rep: ConformanceReport, details: boolean): string {
-  const head = ['suite', 'total', 'agree', 'unsound', 'imprecise', 'errors', 'agree%', 'codes', 'other types', 'tag≠kernel'];
+  const head = ['suite', 'total', 'agree', 'unsound', 'imprecise', 'errors', 'agree%', 'codes', 'lines', 'other types', 'tag≠kernel'];
   const lines = rep.rows.map((r) => [
     r.suite, String(r.total), String(r.agree), String(r.unsound), String(r.imprecise), String(r.errors),
     r.total ? ((100 * r.agree) / r.total).toFixed(1) : '-',
     r.codeTotal !== undefined ? `${r.codeMatch}/${r.codeTotal}` : '',
+    r.lineTotal !== undefined ? `${r.lineMatch}/${r.lineTotal}` : '',
     r.otherTypes ? String(r.otherTypes) : '', r.tagVsKernel ? String(r.tagVsKernel) : '',
   ]);
   lines.push(['overall', String(rep.total), String(rep.agree), String(rep.unsound), String(rep.imprecise), String(rep.errors),
-    rep.total ? ((100 * rep.agree) / rep.total).toFixed(2) : '-', '', '', '']);
+    rep.total ? ((100 * rep.agree) / rep.total).toFixed(2) : '-', '', '', '', '']);
   const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (l: string[]): string => l.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
   const out = [fmt(head), w.map((n) => '-'.repeat(n)).join('  '), ...lines.slice(0, -1).map(fmt), w.map((n) => '-'.repeat(n)).join('  '), fmt(lines[lines.length - 1])];
@@ -328,9 +340,9 @@ export function formatReport(rep: ConformanceReport, details: boolean): string {
     for (const d of rep.disagreements) out.push(`  [${d.kind}] ${d.program}: expected ${d.expected}, ours ${d.ours}; kernel: ${d.kernelMessage.slice(0, 160)}; ours: ${d.ourMessage.slice(0, 160)}`);
     if (rep.notes.length) out.push('', 'notes:', ...rep.notes.map((n) => `  ${n}`));
   } else {
-    const counts = { unsound: 0, imprecise: 0, error: 0, code: 0 };
+    const counts = { unsound: 0, imprecise: 0, error: 0, code: 0, line: 0 };
     for (const d of rep.disagreements) counts[d.kind]++;
-    out.push('', `${rep.disagreements.length} disagreements (unsound ${counts.unsound}, imprecise ${counts.imprecise}, error ${counts.error}, code mismatch ${counts.code}); ${rep.notes.length} notes. --details lists them.`);
+    out.push('', `${rep.disagreements.length} disagreements (unsound ${counts.unsound}, imprecise ${counts.imprecise}, error ${counts.error}, code mismatch ${counts.code}, line mismatch ${counts.line}); ${rep.notes.length} notes. --details lists them.`);
   }
   return out.join('\n');
 }
