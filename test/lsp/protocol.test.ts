@@ -302,6 +302,24 @@ describe('commands', () => {
     lsp.client.close(uri);
   });
 
+  it('without an argument, asks the client to pick a driver (window/showMessageRequest)', async () => {
+    let offered: string[] = [];
+    lsp.client.pick = (titles) => {
+      offered = titles;
+      return 'i40e';
+    };
+    try {
+      expect(await lsp.client.executeCommand(ServerCommands.selectDriver)).toBe('i40e');
+      expect(offered[0]).toMatch(/^\(none/);
+      expect(offered).toContain('mlx5_core');
+      lsp.client.pick = () => undefined;
+      expect(await lsp.client.executeCommand(ServerCommands.selectDriver)).toBeNull();
+    } finally {
+      lsp.client.pick = undefined;
+      await lsp.client.executeCommand(ServerCommands.selectDriver, [null]);
+    }
+  });
+
   it('refuses a malformed kernel version', async () => {
     await expect(lsp.client.executeCommand(ServerCommands.selectKernel, ['six'])).rejects.toThrow(/kernel must look like/);
   });

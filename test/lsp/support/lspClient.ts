@@ -36,6 +36,8 @@ export class LspTestClient {
   readonly statuses: StatusParams[] = [];
   readonly logs: string[] = [];
   settings: Record<string, unknown> = {};
+  /** What the user "picks" when the server asks with window/showMessageRequest (undefined: dismiss). */
+  pick: ((titles: string[]) => string | undefined) | undefined;
   private versions = new Map<string, number>();
   private texts = new Map<string, string>();
   private waiters: (() => void)[] = [];
@@ -54,7 +56,11 @@ export class LspTestClient {
       this.logs.push(p.message);
     });
     this.conn.onRequest('workspace/configuration', (p: unknown) => (p as { items: unknown[] }).items.map(() => this.settings));
-    this.conn.onRequest('window/showMessageRequest', () => null);
+    this.conn.onRequest('window/showMessageRequest', (p: unknown) => {
+      const titles = ((p as { actions?: { title: string }[] }).actions ?? []).map((a) => a.title);
+      const t = this.pick?.(titles);
+      return t === undefined ? null : { title: t };
+    });
     this.conn.listen();
   }
 
