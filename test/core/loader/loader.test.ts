@@ -172,7 +172,7 @@ describe('loadObject: programs and linking', () => {
     expect(prog(o, 'prog_c').insns).toHaveLength(2);
     // Each function keeps its BTF FUNC id from func_info.
     expect(a.funcs.every((f) => f.btfTypeId !== undefined)).toBe(true);
-    expect(o.warnings).toContain("programs: static function 'same_section' in section 'xdp' is not a program (libbpf refuses static programs)");
+    expect(o.warnings).toContain("programs: static function 'same_section' in section 'xdp' is not a program (libbpf refuses static programs) (section xdp, offset 248)");
   });
 
   it('maps section names to program types as libbpf does', () => {

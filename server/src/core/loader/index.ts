@@ -77,7 +77,7 @@ export function loadObjectDetail(bytes: Uint8Array, opts: LoadOptions = {}): Res
     const sec = c.section;
     if (sec.name === '.text') continue;
     if (c.funcs.length === 0) {
-      warnings.push(`programs: section ${sec.name} holds code but no function symbol; skipped`);
+      warnings.push(Result.format({ stage: 'programs', where: `section ${sec.name}`, offset: 0, message: `section '${sec.name}' holds code but no function symbol; skipped` }));
       continue;
     }
     let kind = sectionKind(sec.name);
@@ -85,14 +85,14 @@ export function loadObjectDetail(bytes: Uint8Array, opts: LoadOptions = {}): Res
       if (opts.progTypeOverride !== undefined) {
         kind = { progType: opts.progTypeOverride, frags: false, attach: 'none' };
       } else {
-        warnings.push(`programs: section '${sec.name}' is not a libbpf program section (e.g. SEC("xdp")); program type unknown, pass a program type override`);
+        warnings.push(Result.format({ stage: 'programs', where: 'file', offset: sec.offset, message: `section '${sec.name}' is not a libbpf program section (e.g. SEC("xdp")); program type unknown, pass a program type override` }));
         kind = { progType: PROG_TYPE.UNSPEC, frags: false, attach: 'none' };
       }
     }
     for (const f of c.funcs) {
       if (!f.global) {
         // libbpf: "program '...' is static and not supported"; still callable from its section.
-        warnings.push(`programs: static function '${f.name}' in section '${sec.name}' is not a program (libbpf refuses static programs)`);
+        warnings.push(Result.format({ stage: 'programs', where: `section ${sec.name}`, offset: f.start * 8, message: `static function '${f.name}' in section '${sec.name}' is not a program (libbpf refuses static programs)` }));
         continue;
       }
       const l = linkProgram(f, code);

@@ -74,11 +74,10 @@ export function linkProgram(entry: Func, code: ReadonlyMap<number, SectionCode>)
     }
     const site = top.code.callSites[top.k]!;
     const target = top.code.callTargets.get(site)!;
-    const where = `section ${top.code.section.name}`;
     const tcode = code.get(target.section);
     const callee = tcode ? funcAt(tcode, target.slot) : undefined;
     if (!tcode || !callee) {
-      return Result.err('programs', where, site * 8, `call at instruction ${site} of '${top.f.name}' targets instruction ${target.slot} of section ${target.section}, which is not inside any function`);
+      return Result.err('programs', `section ${top.code.section.name}`, site * 8, `call at instruction ${site} of '${top.f.name}' targets instruction ${target.slot} of section ${target.section}, which is not inside any function`);
     }
     let calleePos = placed.get(callee);
     if (calleePos === undefined) {

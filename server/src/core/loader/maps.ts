@@ -92,7 +92,7 @@ export function collectMaps(elf: ElfFile, btf: Btf | undefined, warnings: string
       maps.push({ index: idx, name: s.name, type: u32(0), keySize: u32(1), valueSize: u32(2), maxEntries: u32(3), flags: u32(4), pinning: 0, origin: 'legacy' });
       defs.set(key(legacy.index, s.value), idx);
     }
-    if (syms.length > 0) warnings.push(`maps: ${syms.length} legacy map definition(s) in section 'maps'; libbpf >= 1.0 refuses this section, use BTF-defined maps in '.maps'`);
+    if (syms.length > 0) warnings.push(Result.format({ stage: 'maps', where: 'file', offset: legacy.offset, message: `${syms.length} legacy map definition(s) in section 'maps'; libbpf >= 1.0 refuses this section, use BTF-defined maps in '.maps'` }));
   }
 
   // BTF-defined maps.
