@@ -61,9 +61,17 @@ function lo(m: Machine, r: number): number { return m.regs[2 * r] >>> 0; }
 function hi(m: Machine, r: number): number { return m.regs[2 * r + 1]; }
 function s64(m: Machine, r: number): bigint { return BigInt.asIntN(64, (BigInt(m.regs[2 * r + 1] >>> 0) << 32n) | BigInt(m.regs[2 * r] >>> 0)); }
 function u64(m: Machine, r: number): bigint { return BigInt.asUintN(64, s64(m, r)); }
+/** True when the 64-bit register is zero (no BigInt). */
+function zero(m: Machine, r: number): boolean { return m.regs[2 * r] === 0 && m.regs[2 * r + 1] === 0; }
 function s32(m: Machine, r: number): number { return m.regs[2 * r] | 0; }
 
 function ret(m: Machine, v: number | bigint): number {
+  if (typeof v === 'number' && v >= -0x80000000 && v <= 0xffffffff && Number.isInteger(v)) {
+    // Common case without BigInt: int32 results sign-extend, uint32 results zero-extend.
+    m.regs[0] = v | 0;
+    m.regs[1] = v < 0 ? -1 : 0;
+    return 0;
+  }
   const b = BigInt.asUintN(64, BigInt(v));
   m.regs[0] = Number(b & 0xffffffffn) | 0;
   m.regs[1] = Number(b >> 32n) | 0;
@@ -88,7 +96,27 @@ function bytesArg(m: Machine, r: number, len: number, slot: number, what: string
   return s.buf.subarray(s.off, s.off + len);
 }
 
+const scratchBySize = new Map<number, Uint8Array>();
+/**
+ * A read-only argument (map key or value) copied into a reused scratch buffer: the hot map
+ * helpers then allocate nothing. The copy is valid until the next call with the same size.
+ */
+function keyArg(m: Machine, r: number, len: number, slot: number, what: string): Uint8Array {
+  let k = scratchBySize.get(len);
+  if (!k) {
+    k = new Uint8Array(len);
+    scratchBySize.set(len, k);
+  }
+  const id = m.mem.checkedRegion(hi(m, r), lo(m, r) | 0, len, slot, what);
+  const buf = m.mem.bufs[id];
+  const o = m.mem.lastOff;
+  for (let i = 0; i < len; i++) k[i] = buf[o + i];
+  return k;
+}
+
 function valueRegion(env: XdpEnv, mp: EmuMap, buf: Uint8Array): number {
+  const known = env.m.mem.knownRegion(buf);
+  if (known !== undefined) return known;
   const ro = mp.def.readonly === true || (mp.def.flags & 0x80) !== 0 /* BPF_F_RDONLY_PROG */
     || mp.def.type === MapType.DEVMAP || mp.def.type === MapType.DEVMAP_HASH || mp.def.type === MapType.CPUMAP || mp.def.type === MapType.XSKMAP;
   return env.m.mem.regionOf(buf, `${mp.def.name} value`, ro ? 0 : RegionFlag.WRITABLE);
@@ -127,7 +155,7 @@ export function xdpHelper(env: XdpEnv, m: Machine, hid: number, slot: number): n
       if (mp.def.type === MapType.PROG_ARRAY || mp.def.type === MapType.RINGBUF || mp.def.type === MapType.PERF_EVENT_ARRAY) {
         throw new EmuFault('helper', slot, `bpf_map_lookup_elem on ${mp.def.name}: the verifier does not allow lookups in this map type`);
       }
-      const key = bytesArg(m, 2, mp.def.keySize, slot, 'map key');
+      const key = keyArg(m, 2, mp.def.keySize, slot, 'map key');
       const cpu = hid === H.lookupPercpu ? lo(m, 3) : env.opts.cpu;
       if (hid === H.lookupPercpu && cpu >= env.maps.nrCpus) return ret(m, 0);
       const v = env.maps.lookup(mp, key, cpu);
@@ -135,13 +163,13 @@ export function xdpHelper(env: XdpEnv, m: Machine, hid: number, slot: number): n
     }
     case H.update: {
       const mp = mapArg(env, m, 1, slot, 'bpf_map_update_elem');
-      const key = bytesArg(m, 2, mp.def.keySize, slot, 'map key');
+      const key = keyArg(m, 2, mp.def.keySize, slot, 'map key');
       const val = bytesArg(m, 3, mp.def.valueSize, slot, 'map value');
-      return ret(m, env.maps.update(mp, key, val, Number(u64(m, 4) & 0xffffffffn) + (hi(m, 4) !== 0 ? 0x100 : 0), env.opts.cpu));
+      return ret(m, env.maps.update(mp, key, val, lo(m, 4) + (hi(m, 4) !== 0 ? 0x100 : 0), env.opts.cpu));
     }
     case H.del: {
       const mp = mapArg(env, m, 1, slot, 'bpf_map_delete_elem');
-      return ret(m, env.maps.delete(mp, bytesArg(m, 2, mp.def.keySize, slot, 'map key')));
+      return ret(m, env.maps.delete(mp, keyArg(m, 2, mp.def.keySize, slot, 'map key')));
     }
     case H.push: {
       const mp = mapArg(env, m, 1, slot, 'bpf_map_push_elem');
@@ -169,7 +197,7 @@ export function xdpHelper(env: XdpEnv, m: Machine, hid: number, slot: number): n
       const dst = bytesArg(m, 1, len, slot, 'bpf_dynptr_read dst', true);
       const d = dynptrOf(m, 3, slot, 'bpf_dynptr_read');
       const off = lo(m, 4);
-      if (u64(m, 5) !== 0n) return ret(m, -Errno.EINVAL);
+      if (!zero(m, 5)) return ret(m, -Errno.EINVAL);
       if (off + len > d.size) return ret(m, -Errno.E2BIG);
       const at = env.data + d.off + off;
       if (at + len > env.dataEnd) return ret(m, -Errno.EINVAL);
@@ -180,7 +208,7 @@ export function xdpHelper(env: XdpEnv, m: Machine, hid: number, slot: number): n
       const d = dynptrOf(m, 1, slot, 'bpf_dynptr_write');
       const off = lo(m, 2), len = lo(m, 4);
       const src = bytesArg(m, 3, len, slot, 'bpf_dynptr_write src');
-      if (u64(m, 5) !== 0n) return ret(m, -Errno.EINVAL);
+      if (!zero(m, 5)) return ret(m, -Errno.EINVAL);
       if (d.rdonly) return ret(m, -Errno.EINVAL);
       if (off + len > d.size) return ret(m, -Errno.E2BIG);
       const at = env.data + d.off + off;
@@ -368,7 +396,7 @@ export function xdpHelper(env: XdpEnv, m: Machine, hid: number, slot: number): n
     case H.rbReserve: {
       const mp = mapArg(env, m, 1, slot, 'bpf_ringbuf_reserve');
       const size = lo(m, 2);
-      if (u64(m, 3) !== 0n || size > mp.def.maxEntries) return ret(m, 0);
+      if (!zero(m, 3) || size > mp.def.maxEntries) return ret(m, 0);
       const buf = new Uint8Array(size);
       const r = m.mem.add(`${mp.def.name} record`, buf, RegionFlag.WRITABLE);
       env.reservations.set(r, { map: mp.def.name, buf, open: true });
@@ -387,7 +415,7 @@ export function xdpHelper(env: XdpEnv, m: Machine, hid: number, slot: number): n
       const ifindex = lo(m, 2);
       const mtuPtr = bytesArg(m, 3, 4, slot, 'check_mtu mtu_len', true);
       const lenDiff = s32(m, 4);
-      if (u64(m, 5) !== 0n) return ret(m, -Errno.EINVAL);
+      if (!zero(m, 5)) return ret(m, -Errno.EINVAL);
       const mtu = ifindex === 0 ? env.opts.mtu : env.opts.ifindexes.get(ifindex);
       if (mtu === undefined) return ret(m, -Errno.ENODEV);
       const dv = new DataView(mtuPtr.buffer, mtuPtr.byteOffset, 4);
@@ -405,7 +433,7 @@ export function xdpHelper(env: XdpEnv, m: Machine, hid: number, slot: number): n
       const nr = lo(m, 1);
       const fn = funcArg(m, 2, slot, 'bpf_loop');
       const ctx: [number, number] = [m.regs[6], m.regs[7]];
-      if (u64(m, 4) !== 0n) return ret(m, -Errno.EINVAL);
+      if (!zero(m, 4)) return ret(m, -Errno.EINVAL);
       if (nr > BPF_MAX_LOOPS) return ret(m, -Errno.E2BIG);
       let i = 0;
       for (; i < nr; i++) {
@@ -420,7 +448,7 @@ export function xdpHelper(env: XdpEnv, m: Machine, hid: number, slot: number): n
       const mp = mapArg(env, m, 1, slot, 'bpf_for_each_map_elem');
       const fn = funcArg(m, 2, slot, 'bpf_for_each_map_elem');
       const ctx: [number, number] = [m.regs[6], m.regs[7]];
-      if (u64(m, 4) !== 0n) return ret(m, -Errno.EINVAL);
+      if (!zero(m, 4)) return ret(m, -Errno.EINVAL);
       const mapPtr: [number, number] = [m.regs[2], m.regs[3]];
       let n = 0;
       for (const e of [...mp.entries.values()]) {

@@ -69,7 +69,7 @@ const FLUSH = 'R[2]=l1;R[3]=h1;R[4]=l2;R[5]=h2;R[6]=l3;R[7]=h3;R[8]=l4;R[9]=h4;R
 const EXIT = `if(depth===0){R[0]=l0;R[1]=h0;m.leave();m.steps=S;return;}
 depth--;m.leave();t=saved.length-10;l6=saved[t];h6=saved[t+1];l7=saved[t+2];h7=saved[t+3];l8=saved[t+4];h8=saved[t+5];l9=saved[t+6];h9=saved[t+7];l10=saved[t+8];h10=saved[t+9];saved.length=t;pc=rets.pop();continue L;`;
 const CALL_LOCAL = (target: string, ret: number, slot: number) =>
-  `rets.push(${ret});saved.push(l6,h6,l7,h7,l8,h8,l9,h9,l10,h10);m.enter(${slot});l10=R[20];h10=R[21];depth++;pc=${target};continue L;`;
+  `if(rets===null){rets=[];saved=[];}rets.push(${ret});saved.push(l6,h6,l7,h7,l8,h8,l9,h9,l10,h10);m.enter(${slot});l10=R[20];h10=R[21];depth++;pc=${target};continue L;`;
 const CALL_HELPER = (id: string, slot: number) =>
   `${FLUSH}m.steps=S;t=m.helper(m,${id},${slot});S=m.steps;P=m.pollAt;l0=R[0];h0=R[1];if(t!==0){${EXIT}}`;
 
@@ -148,7 +148,7 @@ export function compile(img: Image): Compiled {
 const R=m.regs,V=m.V,mem=m.mem;
 let l0=0,h0=0,l1=R[2],h1=R[3],l2=R[4],h2=R[5],l3=R[6],h3=R[7],l4=R[8],h4=R[9],l5=R[10],h5=R[11],
 l6=0,h6=0,l7=0,h7=0,l8=0,h8=0,l9=0,h9=0,l10=0,h10=0,t=0,u=0,depth=0,pc=entry,S=m.steps,P=m.pollAt;
-const rets=[],saved=[];
+let rets=null,saved=null;
 m.enter(pc);l10=R[20];h10=R[21];
 try{
 L:for(;;){switch(pc){

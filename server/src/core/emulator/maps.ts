@@ -25,6 +25,8 @@ export interface EmuMap {
   readonly queue: Uint8Array[];
   /** prog_array: slot → program name (set by the caller through setProg). */
   readonly progs: Map<number, string>;
+  /** Plain and per-CPU arrays: the entries by index (the same objects as in `entries`). */
+  readonly index?: MapEntry[];
 }
 
 export const MapKind = {
@@ -62,6 +64,7 @@ export class MapState {
     this.maps = defs.map((def) => {
       const percpu = MapKind.isPercpu(def.type);
       const m: EmuMap = { def, percpu, entries: new Map(), queue: [], progs: new Map() };
+      const index: MapEntry[] = [];
       if (MapKind.isArray(def.type) && def.type !== MapType.PROG_ARRAY && def.type !== MapType.PERF_EVENT_ARRAY
         && def.type !== MapType.DEVMAP && def.type !== MapType.CPUMAP && def.type !== MapType.XSKMAP
         && def.type !== MapType.ARRAY_OF_MAPS && def.type !== MapType.CGROUP_ARRAY) {
@@ -70,8 +73,11 @@ export class MapState {
         for (let i = 0; i < n; i++) {
           const values = Array.from({ length: percpu ? nrCpus : 1 }, () => new Uint8Array(def.valueSize));
           if (i === 0 && def.initial) values[0].set(def.initial.subarray(0, def.valueSize));
-          m.entries.set(keyHex(indexKey(i)), { key: indexKey(i), values });
+          const e = { key: indexKey(i), values };
+          m.entries.set(keyHex(e.key), e);
+          index.push(e);
         }
+        return { ...m, index };
       }
       return m;
     });
@@ -80,11 +86,13 @@ export class MapState {
   /** A deep copy (fresh maps for a second run that must not see the first one's writes). */
   clone(): MapState {
     const c = new MapState([], this.nrCpus);
-    (c as { maps: EmuMap[] }).maps = this.maps.map((m) => ({
-      def: m.def, percpu: m.percpu,
-      entries: new Map([...m.entries].map(([k, e]) => [k, { key: e.key.slice(), values: e.values.map((v) => v.slice()) }])),
-      queue: m.queue.map((v) => v.slice()), progs: new Map(m.progs),
-    }));
+    (c as { maps: EmuMap[] }).maps = this.maps.map((m) => {
+      const entries = new Map([...m.entries].map(([k, e]) => [k, { key: e.key.slice(), values: e.values.map((v) => v.slice()) }]));
+      return {
+        def: m.def, percpu: m.percpu, entries, queue: m.queue.map((v) => v.slice()), progs: new Map(m.progs),
+        ...(m.index ? { index: [...entries.values()] } : {}),
+      };
+    });
     (c as { defs: readonly MapDef[] }).defs = this.defs;
     return c;
   }
@@ -97,6 +105,12 @@ export class MapState {
   lookup(m: EmuMap, key: Uint8Array, cpu: number): Uint8Array | undefined {
     const t = m.def.type;
     if (t === MapType.LPM_TRIE) return this.lpmLookup(m, key);
+    if (m.index !== undefined && key.length === 4) {
+      // Plain and per-CPU arrays: index directly (all elements exist from creation).
+      const i = key[0] | (key[1] << 8) | (key[2] << 16) | (key[3] << 24);
+      const e = i >= 0 && i < m.index.length ? m.index[i] : undefined;
+      return e ? e.values[m.percpu ? cpu % e.values.length : 0] : undefined;
+    }
     const e = m.entries.get(keyHex(key));
     if (!e) return undefined;
     if (MapKind.isLru(t)) {

@@ -147,6 +147,18 @@ export class Memory {
     }
   }
 
+  knownRegion(buf: Uint8Array): number | undefined {
+    return this.byBuf.get(buf);
+  }
+
+  /** Checks [ptr, ptr+len) for a helper's read; returns the region id, the offset in `lastOff`. */
+  checkedRegion(hi: number, lo: number, len: number, slot: number, what: string): number {
+    if (hi === 0 && lo === 0) throw new EmuFault('helper', slot, `${what}: null pointer`, 'null', 0, len);
+    const id = this.resolve(hi, lo, 0, len, slot, false);
+    if ((this.flags[id] & RegionFlag.CTX) !== 0) throw new EmuFault('helper', slot, `${what}: pointer to the context is not a buffer`, 'ctx', this.lastOff, len);
+    return id;
+  }
+
   /** A checked view of [ptr, ptr+len) for helpers: returns the buffer and offset. */
   span(hi: number, lo: number, len: number, slot: number, write: boolean, what: string): { buf: Uint8Array; off: number; region: number } {
     if (len === 0) return { buf: new Uint8Array(0), off: 0, region: -1 };
