@@ -61,7 +61,9 @@ export type Step =
   | { k: 'neg'; is64: boolean; dst: 6 | 7 }
   | { k: 'end'; form: 'le' | 'be' | 'bswap'; bits: 16 | 32 | 64; dst: 6 | 7 }
   | { k: 'movsx'; is64: boolean; bits: 8 | 16 | 32; dst: 6 | 7 }
-  | { k: 'jmp'; op: number; is32: boolean; dst: 6 | 7; reg?: boolean; imm?: number };
+  | { k: 'jmp'; op: number; is32: boolean; dst: 6 | 7; reg?: boolean; imm?: number }
+  /** Spill the register to r10-8 as 8 bytes and fill it back with a narrow (sign-extending) load. */
+  | { k: 'fill'; size: 1 | 2 | 4; signed: boolean; dst: 6 | 7 };
 
 function randomStep(r: Rng): Step {
   const dst = r.int(2) === 0 ? 6 : 7;
@@ -80,6 +82,7 @@ function randomStep(r: Rng): Step {
     const form = r.pick(['le', 'be', 'bswap'] as const);
     return { k: 'end', form, bits: r.pick([16, 32, 64] as const), dst };
   }
+  if (kind === 19 && r.int(2) === 0) return { k: 'fill', size: r.pick([1, 2, 4] as const), signed: r.int(2) === 0, dst };
   if (kind < 13) return { k: 'movsx', is64, bits: is64 ? r.pick([8, 16, 32] as const) : r.pick([8, 16] as const), dst };
   return { k: 'jmp', op: r.pick(JMP_OPS), is32: r.int(3) === 0, dst, reg: r.int(3) === 0, imm: r.pick(IMMS) };
 }
@@ -129,7 +132,8 @@ export function buildCase(steps: readonly Step[]): Case {
         const fork = Scalar.forkNegOneZero(regs[dst]!);
         if (fork) regs[dst] = fork.minusOne;
       }
-      if (!(op === AluOp.ADD && is64)) linked = false;
+      // r += K / r -= K (64 and, in 6.18, 32-bit) keep the id with a constant offset.
+      if (!((op === AluOp.ADD || op === AluOp.SUB) && (!useReg || Scalar.isConst(src)))) linked = false;
       regs[dst] = Scalar.alu(op, regs[dst]!, src, is64, signed);
       body.push({ code: (is64 ? 0x07 : 0x04) | op | (useReg ? 0x08 : 0), dst, src: useReg ? other : 0, off: signed ? 1 : 0,
         imm: useReg ? 0 : imm, text: `${is64 ? 'r' : 'w'}${dst} op${op.toString(16)}${signed ? 's' : ''}= ${useReg ? 'r' + other : imm}` });
@@ -145,6 +149,17 @@ export function buildCase(steps: readonly Step[]): Case {
       linked = false;
       body.push({ code, dst, src: 0, off: 0, imm: st.bits, text: `${st.form}${st.bits} r${dst}` });
       note(dst, regs[dst]!);
+    } else if (st.k === 'fill') {
+      body.push({ code: 0x7b, dst: 10, src: dst, off: -8, imm: 0, text: `*(u64 *)(r10 - 8) = r${dst}` });
+      const sz = st.size === 1 ? 0x10 : st.size === 2 ? 0x08 : 0x00;
+      // (a narrow fill may keep the spilled register's id, so a link to the other register survives)
+      regs[dst] = st.signed ? Scalar.sext(regs[dst]!, st.size) : Scalar.truncate(regs[dst]!, st.size);
+      const fillIdx = pre.length + body.length;
+      body.push({ code: (st.signed ? 0x81 : 0x61) | sz, dst, src: 10, off: -8, imm: 0,
+        text: `r${dst} = *(${st.signed ? 's' : 'u'}${st.size * 8} *)(r10 - 8)` });
+      const m = new Map<number, string>();
+      m.set(dst, Scalar.toString(regs[dst]!));
+      after.set(fillIdx, m);
     } else if (st.k === 'movsx') {
       linked = regs[other]!.umax < 1n << BigInt(st.bits - 1);
       regs[dst] = Scalar.movsx(regs[other]!, st.bits, st.is64);
