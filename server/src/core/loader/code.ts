@@ -195,7 +195,7 @@ function applyReloc(
     const typeless = bt.kind === 'var' && ctx.btf!.resolveId(bt.type) === 0;
     insns[slot] = withImm(insn, typeless ? LdImm64Src.IMM : LdImm64Src.BTF_ID, 0, 0);
     insns[slot + 1] = { ...insns[slot + 1]!, imm: 0 };
-    ctx.warnings.push(Result.format({ stage: 'relo', where, offset, message: `kernel symbol '${sym.name}' at instruction ${slot} left unresolved (${typeless ? 'address' : 'BTF id'} 0)` }));
+    // No warning: this is how every ksym looks before load (analyze.ts shows warnings to users).
     return undefined;
   }
   if (sym.shndx >= Shn.LORESERVE) return err(`relocation against '${symName}' in special section 0x${sym.shndx.toString(16)}; forgot to initialize a global variable?`);
