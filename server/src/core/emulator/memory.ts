@@ -116,6 +116,20 @@ export class Memory {
 
   /** Loads size (1, 2, 4, 8) bytes; the value goes to out[0] (lo) and out[1] (hi). */
   load(hi: number, lo: number, off: number, size: number, slot: number, out: Int32Array): void {
+    // Fast path: a plain region and an in-bounds access (the same checks as resolve(), inlined).
+    if ((hi & 0xff000000) === REGION_TAG) {
+      const fid = hi & 0xffffff;
+      const fo = (lo >>> 0) - BIAS + off;
+      if (fid < this.bufs.length && fo >= this.start[fid] && fo + size <= this.end[fid] && (this.flags[fid] & RegionFlag.CTX) === 0) {
+        const v = this.views[fid];
+        switch (size) {
+          case 1: out[0] = v.getUint8(fo); out[1] = 0; return;
+          case 2: out[0] = v.getUint16(fo, true); out[1] = 0; return;
+          case 4: out[0] = v.getInt32(fo, true); out[1] = 0; return;
+          default: out[0] = v.getInt32(fo, true); out[1] = v.getInt32(fo + 4, true); return;
+        }
+      }
+    }
     const id = this.resolve(hi, lo, off, size, slot, false);
     const o = this.lastOff;
     if ((this.flags[id] & RegionFlag.CTX) !== 0) {
@@ -132,6 +146,19 @@ export class Memory {
   }
 
   store(hi: number, lo: number, off: number, size: number, slot: number, vlo: number, vhi: number): void {
+    if ((hi & 0xff000000) === REGION_TAG && this.onStore === undefined) {
+      const fid = hi & 0xffffff;
+      const fo = (lo >>> 0) - BIAS + off;
+      if (fid < this.bufs.length && fo >= this.start[fid] && fo + size <= this.end[fid] && this.flags[fid] === RegionFlag.WRITABLE) {
+        const v = this.views[fid];
+        switch (size) {
+          case 1: v.setUint8(fo, vlo & 0xff); return;
+          case 2: v.setUint16(fo, vlo & 0xffff, true); return;
+          case 4: v.setInt32(fo, vlo, true); return;
+          default: v.setInt32(fo, vlo, true); v.setInt32(fo + 4, vhi, true); return;
+        }
+      }
+    }
     const id = this.resolve(hi, lo, off, size, slot, true);
     if ((this.flags[id] & RegionFlag.CTX) !== 0) {
       throw new EmuFault('ctx', slot, `write of ${size} bytes to the context (xdp_md+${this.lastOff}); XDP programs cannot write ctx`, 'ctx', this.lastOff, size);
