@@ -116,6 +116,7 @@ export function markNull(s: VState, reg: Reg, isNull: boolean): void {
   if (id === 0) return;
   forEachReg(s, (r) => r.id === id && Reg.isOrNull(r), (r) => {
     if (isNull) return Reg.konst(0);
+    if (r.innerMap) return { ...r, kind: 'map_ptr', innerMap: false, id: 0 };
     return { ...r, kind: Reg.nonNull(r.kind) };
   });
   if (isNull && reg.refId) s.refs = s.refs.filter((x) => x.id !== reg.refId);

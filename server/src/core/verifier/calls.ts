@@ -13,6 +13,7 @@ import { curFrame, MAX_FRAMES, newFrame, Reg, SB, STACK_SIZE, type CallbackInfo,
 import { stackBounds, stackHelperAccess } from './stack';
 import { checkPktAccess } from './memory';
 import { regStr } from './log';
+import { mapFuncCompatible } from './mapcompat';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 const MEM_KINDS = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'ringbuf_mem']);
@@ -132,6 +133,13 @@ export function helperCall(env: Env, insn: Insn, slot: number): CallOutcome {
         throw new Reject('bpf/other', `xdp-lens does not model argument ${regno} of bpf_${name}`, `bpf_${name} takes an argument kind (spin lock, timer, dynptr, kptr) this verifier does not check yet; the call is refused rather than guessed.`);
     }
   }
+  if (map >= 0) {
+    const m = mapOf(env, map);
+    if (!mapFuncCompatible(m.type, id)) {
+      if (id === 12) throw new Reject('bpf/helper-arg', 'expected prog array map for tail call', `bpf_tail_call needs a BPF_MAP_TYPE_PROG_ARRAY map; ${m.name} has type ${m.type}.`);
+      throw new Reject('bpf/helper-arg', `cannot pass map_type ${m.type} into func bpf_${name}#${id}`, `bpf_${name} cannot be used with map ${m.name} (map type ${m.type}).`, { mapType: m.type });
+    }
+  }
   if (id === 12 /* tail_call */ && env.cur.refs.length > 0) {
     throw new Reject('bpf/ref-leak', 'tail_call would lead to reference leak', 'A socket or ringbuf record is still held when tail-calling; release it first.');
   }
@@ -238,7 +246,17 @@ function retReg(env: Env, ret: RetKind, map: number, allocSize: number, acquire:
         if (m.type === MapType.PROG_ARRAY) throw new Reject('bpf/helper-arg', `cannot pass map_type ${m.type} into func bpf_map_lookup_elem#1`, `Programs cannot look up elements of map ${m.name} (type ${m.type}).`);
       }
       if (m.type === MapType.ARRAY_OF_MAPS || m.type === MapType.HASH_OF_MAPS) {
-        return Reg.ptr('map_value_or_null', { map: m.inner?.index ?? map, id: newId(env) });
+        const inner = env.innerOf.get(map);
+        if (inner === undefined) throw new Reject('bpf/other', `map ${m.name} has no inner map template`, 'The map-in-map has no inner map definition.');
+        return Reg.ptr('map_value_or_null', { map: inner, id: newId(env), innerMap: true });
+      }
+      if (m.type === MapType.SOCKMAP || m.type === MapType.SOCKHASH) {
+        const refId = addRef(env, slot, 'sock');
+        return Reg.ptr('sock_or_null', { id: refId, refId });
+      }
+      if (m.type === MapType.XSKMAP) {
+        // PTR_TO_XDP_SOCK: only queue_id (4 bytes) is readable (bpf_xdp_sock_is_valid_access)
+        return Reg.ptr('mem_or_null', { id: newId(env), memSize: 4, rdonly: true });
       }
       // Linux 6.14+: a lookup in an array map with a constant in-range key is never NULL.
       if (env.kver >= 614 && helper === 1 && (m.type === MapType.ARRAY || m.type === MapType.PERCPU_ARRAY) && constKey !== undefined && constKey < BigInt(m.maxEntries)) {
@@ -286,6 +304,9 @@ export function kfuncCall(env: Env, slot: number): void {
   if (!name) throw new Reject('bpf/helper-unavailable', 'kernel function call without a name (missing BTF)', 'The loader could not resolve which kernel function this call targets.');
   const k = xdpKfunc(name);
   if (!k) throw new Reject('bpf/helper-unavailable', `calling kernel function ${name} is not allowed`, `${name} is not a kfunc XDP programs may call.`, { kfunc: name });
+  if (name.startsWith('bpf_xdp_metadata_') && !env.devBound) {
+    throw new Reject('bpf/helper-unavailable', 'metadata kfuncs require device-bound program', `${name} reads hardware metadata, which needs the program loaded for one device (prog_ifindex with BPF_F_XDP_DEV_BOUND_ONLY).`, { kfunc: name });
+  }
   const regs = curFrame(env.cur).regs;
   for (let i = 0; i < k.args.length; i++) {
     const regno = i + 1;

@@ -94,6 +94,7 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
         prune[t] = 1;
       }
       if (op !== JmpOp.JA) prune[pc + 1] = 1;
+      if (op === JmpOp.JCOND) prune[pc] = 1;
     }
     if (cls === Cls.LD && !isLdImm64(i.code) && (i.code & 0xe0) !== Mode.ABS && (i.code & 0xe0) !== Mode.IND) {
       throw new Reject('bpf/bad-insn', `unknown opcode ${i.code.toString(16).padStart(2, '0')}`, 'Unknown instruction.');
@@ -116,7 +117,13 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
     }
   }
   for (let pc = 0; pc < n; pc++) {
-    if (!insns[pc]!.tail && !seen[pc]) throw new Reject('bpf/bad-insn', `unreachable insn ${pc}`, 'This instruction can never execute; the kernel refuses dead code.');
+    if (!insns[pc]!.tail && !seen[pc]) {
+      // A jump to itself makes everything after it dead: the kernel reports the dead code, but the
+      // cause is the endless loop.
+      const selfLoop = insns.some((i, k) => seen[k] && !i.tail && (i.code & 0x07) === Cls.JMP && (i.code & 0xf0) === JmpOp.JA && i.off === -1);
+      throw new Reject(selfLoop ? 'bpf/loop' : 'bpf/bad-insn', `unreachable insn ${pc}`,
+        selfLoop ? 'A jump to itself loops forever, leaving the following instructions unreachable.' : 'This instruction can never execute; the kernel refuses dead code.');
+    }
   }
   return { prune, live: liveness(insns), subStarts };
 }

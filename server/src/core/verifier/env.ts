@@ -34,11 +34,20 @@ export interface VerifyOptions {
   insnLimit?: number;
   /** Loader privileges: the default (true) is root, as the kernel oracle loads. */
   privileged?: boolean;
+  /** Program loaded device-bound (prog_ifindex + BPF_F_XDP_DEV_BOUND_ONLY): XDP metadata kfuncs allowed. */
+  devBound?: boolean;
 }
 
 export interface Env {
   readonly prog: Program;
   readonly obj: LoadedObject;
+  /** obj.maps followed by the inner-map templates of map-in-map maps. */
+  readonly maps: readonly MapDef[];
+  /** Outer map index -> index (in `maps`) of its inner template. */
+  readonly innerOf: ReadonlyMap<number, number>;
+  readonly devBound: boolean;
+  /** Deepest stack use per subprogram start (for the combined stack size check). */
+  readonly subDepth: Map<number, number>;
   readonly insns: readonly Insn[];
   /** kernel version as a comparable number, e.g. 6.18 -> 618. */
   readonly kver: number;
@@ -61,7 +70,7 @@ export function kernelVersion(s: string | undefined): number {
 }
 
 export function mapOf(env: Env, index: number): MapDef {
-  const m = env.obj.maps[index];
+  const m = env.maps[index];
   if (!m) throw new Reject('bpf/bad-insn', `fd ${index} is not pointing to valid bpf_map`, `The instruction refers to map #${index}, which the object does not define.`);
   return m;
 }

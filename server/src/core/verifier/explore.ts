@@ -44,6 +44,9 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
   const stack: VState[] = [];
   let cur: VState | undefined = start;
   let liveStates = 0;
+  let jmps = 0;
+  let prevJmps = 0;
+  let prevInsns = 0;
   let pendingPop = false;
 
   const endPath = (s: VState) => {
@@ -73,28 +76,38 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
     }
     if (env.cancel && (env.processed & 1023) === 0 && Atomics.load(env.cancel, 0) !== 0) throw new Cancelled();
 
-    // Pruning at prune points.
+    // Pruning at prune points (is_state_visited). Checkpoints are added only every few jumps and
+    // instructions, and less often inside loops; states that keep missing are evicted — the kernel's
+    // heuristics, which also keep processed-instruction counts comparable.
     if (cfg.prune[pc]) {
       const list = stored[pc] ?? (stored[pc] = []);
       const live = cfg.live[pc]!;
       let pruned = false;
+      const force = insns[pc]!.code === (Cls.JMP | JmpOp.JCOND);
+      let addNew = force || (jmps - prevJmps >= 2 && env.processed - prevInsns >= 8);
       // At a callback's entry the helper bounds the number of calls: reaching a state an earlier
       // (still running) entry subsumes means the iterations converged (the kernel's callback_calls rule).
       const top = curFrame(cur);
-      const cbEntry = top.callback !== undefined && pc === top.subStart;
-      for (const cp of list) {
+      const cbEntry = (top.callback !== undefined && pc === top.subStart) || (insns[pc]!.code === (Cls.JMP | JmpOp.JCOND));
+      for (let k = 0; k < list.length; k++) {
+        const cp = list[k]!;
         if (cp.branches > 0 && !cbEntry) {
           if (statesEqual(env, cp.state, cur, live, true)) {
             throw new Reject('bpf/loop', `infinite loop detected at insn ${pc}`, 'This loop returns to the same instruction in exactly the same state, so it never ends. Make the loop counter change and bound it.');
           }
-          continue;
-        }
-        if (statesEqual(env, cp.state, cur, live, false)) {
+          if (!force && jmps - prevJmps < 20 && env.processed - prevInsns < 100) addNew = false;
+        } else if (statesEqual(env, cp.state, cur, live, false)) {
           cp.hit++;
           pruned = true;
           break;
         }
-        cp.miss++;
+        if (addNew) cp.miss++;
+        const lim = force && cp.branches > 0 ? 64 : 3;
+        if (cp.miss > cp.hit * lim + lim) {
+          list.splice(k, 1);
+          k--;
+          liveStates--;
+        }
       }
       if (pruned) {
         if (env.log) env.log.push(`${pc}: safe`);
@@ -103,18 +116,23 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
         pendingPop = true;
         continue;
       }
-      const cp: Checkpoint = { state: cloneState(cur), branches: 1, parent: cur.parent, miss: 0, hit: 0 };
-      cur.parent = cp;
-      list.push(cp);
-      out.totalStates++;
-      liveStates++;
-      if (liveStates > out.peakStates) out.peakStates = liveStates;
+      if (addNew) {
+        const cp: Checkpoint = { state: cloneState(cur), branches: 1, parent: cur.parent, miss: 0, hit: 0 };
+        cur.parent = cp;
+        list.push(cp);
+        out.totalStates++;
+        liveStates++;
+        if (liveStates > out.peakStates) out.peakStates = liveStates;
+        prevJmps = jmps;
+        prevInsns = env.processed;
+      }
     }
 
     record(out, cur, pc);
     const insn = insns[pc]!;
     const cls = insn.code & 0x07;
     let next = pc + 1;
+    if (cls === Cls.JMP || cls === Cls.JMP32) jmps++;
     switch (cls) {
       case Cls.ALU:
       case Cls.ALU64:
@@ -167,6 +185,16 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
         if (op === JmpOp.CALL) {
           if (cls === Cls.JMP32) throw new Reject('bpf/bad-insn', 'BPF_CALL uses reserved fields', 'Invalid call encoding.');
           next = doCall(env, out, pc, stack, fork);
+          break;
+        }
+        if (op === JmpOp.JCOND) {
+          // may_goto: the kernel may cut the loop at any iteration, so both edges are possible.
+          if (insn.src !== 0 || insn.dst !== 0 || insn.imm !== 0 || cls !== Cls.JMP) throw new Reject('bpf/bad-insn', 'invalid may_goto imm/regs', 'Malformed may_goto.');
+          const jumpState = fork(cur);
+          jumpState.pc = pc + 1 + insn.off;
+          jumpState.path = { slot: pc, taken: true, prev: cur.path };
+          stack.push(jumpState);
+          next = pc + 1;
           break;
         }
         const edges = condJump(env, insn, cls === Cls.JMP32);

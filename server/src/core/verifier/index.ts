@@ -11,6 +11,7 @@ import { Cancelled, kernelVersion, Reject, type Env, type VerifyOptions } from '
 import { explore, pathList, type Collected } from './explore';
 import { newFrame, Reg, type VState } from './state';
 import { stateStr } from './log';
+import { checkStackDepth } from './stackDepth';
 
 export type { VerifyOptions } from './env';
 export { XDP_HELPERS, XDP_KFUNCS, xdpHelper, xdpKfunc } from './helpers';
@@ -34,9 +35,21 @@ function sourceRange(prog: Program, slot: number): { range: Finding['range']; fi
 export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions = {}): VerifyResult {
   const t0 = performance.now();
   const insns = program.insns;
+  const allMaps = obj.maps.slice();
+  const innerOf = new Map<number, number>();
+  obj.maps.forEach((m, i) => {
+    if (m.inner) {
+      innerOf.set(i, allMaps.length);
+      allMaps.push({ ...m.inner, index: allMaps.length });
+    }
+  });
   const env: Env = {
     prog: program,
     obj,
+    maps: allMaps,
+    innerOf,
+    devBound: opts.devBound ?? false,
+    subDepth: new Map(),
     insns,
     kver: kernelVersion(opts.kernel),
     privileged: opts.privileged ?? true,
@@ -67,6 +80,7 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
     const start: VState = { frames: [newFrame(-1, 0, regs)], refs: [], pc: 0, path: undefined, r0Def: -1, parent: undefined, changesPkt: false };
     env.cur = start;
     explore(env, cfg, start, out);
+    checkStackDepth(env, cfg.subStarts);
   } catch (e) {
     if (e instanceof Reject) {
       verdict = 'reject';

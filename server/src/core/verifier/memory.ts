@@ -3,13 +3,13 @@
 
 import type { Insn } from '../isa/insn';
 import { AtomicOp, Cls, Mode, Size } from '../isa/opcodes';
-import { mapOf, Reject, type Env } from './env';
+import { mapOf, newId, Reject, type Env } from './env';
 import { checkWritable, readReg, setReg } from './regs';
 import { sc } from './sc';
 import { curFrame, Reg } from './state';
 import { stackBounds, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar, type Access } from './stack';
 import { xdpCtxAccess } from './ctx';
-import { ProgType } from '../program';
+import { MapType, ProgType } from '../program';
 import { regStr } from './log';
 
 const SIZES: Record<number, number> = { [Size.B]: 1, [Size.H]: 2, [Size.W]: 4, [Size.DW]: 8 };
@@ -29,7 +29,11 @@ export function execLdx(env: Env, insn: Insn, slot: number): void {
   const ptr = readReg(env, insn.src);
   checkWritable(insn.dst);
   let v = access(env, insn.src, ptr, insn.off, size, 'read', undefined, undefined, signExt);
-  if (v.kind === 'scalar' && size < 8) v = Reg.scalar(narrow(v, size, signExt));
+  if (v.kind === 'scalar' && size < 8) {
+    // a narrowing fill keeps the link only when the value fits the loaded width
+    const keep = v.id !== 0 && !signExt && fitsBits(v, size * 8);
+    v = keep ? { ...Reg.scalar(narrow(v, size, signExt)), id: v.id } : Reg.scalar(narrow(v, size, signExt));
+  }
   setReg(env, insn.dst, v, slot);
 }
 
@@ -42,8 +46,15 @@ export function execStore(env: Env, insn: Insn, _slot: number): void {
   if (mode !== Mode.MEM) throw bad(`BPF_${cls === Cls.ST ? 'ST' : 'STX'} uses reserved fields`);
   if (cls === Cls.STX) {
     if (insn.imm !== 0) throw bad('BPF_STX uses reserved fields');
-    const val = readReg(env, insn.src);
+    let val = readReg(env, insn.src);
     const ptr = readReg(env, insn.dst);
+    // A scalar spilled to an 8-byte-aligned slot keeps a link (id) with its register, so a later
+    // comparison of either copy refines both (the kernel's assign_scalar_id_before_mov).
+    if (ptr.kind === 'fp' && val.kind === 'scalar' && val.id === 0 && !sc.isConst(val.val) && env.privileged && sc.isConst(ptr.val)
+      && ((Number(sc.constValue(ptr.val)) + ptr.off + insn.off) & 7) === 0 && fitsBits(val, size * 8)) {
+      val = { ...val, id: newId(env) };
+      setReg(env, insn.src, val, env.cur.pc);
+    }
     access(env, insn.dst, ptr, insn.off, size, 'write', val, undefined, false);
   } else {
     if (insn.src !== 0) throw bad('BPF_ST uses reserved fields');
@@ -80,6 +91,11 @@ function execAtomic(env: Env, insn: Insn, size: number): void {
     checkWritable(insn.src);
     setReg(env, insn.src, size < 8 ? Reg.scalar(sc.load(size)) : Reg.unknown, env.cur.pc);
   }
+}
+
+/** get_reg_width(reg) <= bits: the value's unsigned maximum fits. */
+export function fitsBits(r: Reg, bits: number): boolean {
+  return bits >= 64 || r.val.umax < 1n << BigInt(bits);
 }
 
 function narrow(v: Reg, size: number, signExt: boolean): ReturnType<typeof sc.unknown> {
@@ -122,7 +138,7 @@ export function access(env: Env, regno: number, ptr: Reg, off: number, size: num
       return Reg.unknown;
     case 'map_value': {
       const m = mapOf(env, ptr.map);
-      if (write && m.readonly) {
+      if (write && (m.readonly || m.type === MapType.DEVMAP || m.type === MapType.DEVMAP_HASH)) {
         throw new Reject('bpf/mem-access', `write into map forbidden, value_size=${m.valueSize} off=${ptr.off + off} size=${size}`,
           `Map ${m.name} is read-only for the program (a .rodata / const global).`);
       }

@@ -35,8 +35,12 @@ export function stackBounds(regno: number, ptr: Reg, off: number, size: number, 
   return [lo, hi];
 }
 
-function touch(f: Frame, lo: number): void {
-  if (-lo > f.depth) f.depth = -lo;
+function touch(env: Env, f: Frame, lo: number): void {
+  if (-lo > f.depth) {
+    f.depth = -lo;
+    const d = env.subDepth.get(f.subStart) ?? 0;
+    if (-lo > d) env.subDepth.set(f.subStart, -lo);
+  }
 }
 
 /** Spilled-register kinds the kernel keeps in full on the stack (is_spillable_regtype). */
@@ -47,7 +51,7 @@ function spillable(r: Reg): boolean {
 /** A write of `size` bytes at constant offset `lo`; `value` is the stored register (or an ST immediate). */
 export function stackWriteFixed(env: Env, f: Frame, lo: number, size: number, value: Reg | undefined, imm: number | undefined): void {
   ownStack(f);
-  touch(f, lo);
+  touch(env, f, lo);
   const i0 = STACK_SIZE + lo;
   const spi = i0 >> 3;
   const slotStart = spi << 3;
@@ -87,7 +91,7 @@ function saveSpill(f: Frame, spi: number, value: Reg, size: number): void {
 /** A write at a variable offset: every byte it may touch becomes MISC (ZERO stays when storing zero). */
 export function stackWriteVar(env: Env, f: Frame, lo: number, hi: number, value: Reg | undefined, imm: number | undefined): void {
   ownStack(f);
-  touch(f, lo);
+  touch(env, f, lo);
   const zero = value ? value.kind === 'scalar' && sc.isZero(value.val) : imm === 0;
   for (let b = STACK_SIZE + lo; b < STACK_SIZE + hi; b++) {
     const spi = b >> 3;
@@ -105,7 +109,7 @@ export function stackWriteVar(env: Env, f: Frame, lo: number, hi: number, value:
 
 /** A read of `size` bytes at constant offset `lo`; returns the loaded register (before narrowing). */
 export function stackReadFixed(env: Env, f: Frame, lo: number, size: number): Reg {
-  touch(f, lo);
+  touch(env, f, lo);
   const i0 = STACK_SIZE + lo;
   const spi = i0 >> 3;
   const slotStart = spi << 3;
@@ -116,8 +120,8 @@ export function stackReadFixed(env: Env, f: Frame, lo: number, size: number): Re
     if (size === 8 && spillSize === 8) return sp;
     if (sp.kind !== 'scalar') throw new Reject('bpf/mem-access', 'invalid size of register fill', 'A spilled pointer must be loaded back with an 8-byte load.');
     if (size <= spillSize && i0 === slotStart) {
-      // narrow fill of a spilled scalar: the caller truncates to `size`.
-      return { ...sp, id: 0 };
+      // narrow fill of a spilled scalar: the caller truncates to `size` (and keeps the id if it fits).
+      return sp;
     }
     let spill = 0;
     let zero = 0;
@@ -141,7 +145,7 @@ export function stackReadFixed(env: Env, f: Frame, lo: number, size: number): Re
 
 /** A read at a variable offset: all bytes in range must be initialised (unless privileged). */
 export function stackReadVar(env: Env, f: Frame, regno: number, ptr: Reg, lo: number, hi: number, size: number): Reg {
-  touch(f, lo);
+  touch(env, f, lo);
   let allZero = true;
   for (let b = STACK_SIZE + lo; b < STACK_SIZE + hi; b++) {
     const t = f.stype[b]!;
@@ -163,7 +167,7 @@ function uninit(off: number, i: number, size: number): Reject {
  * initialised unless the loader is privileged; for writes the bytes become MISC.
  */
 export function stackHelperAccess(env: Env, f: Frame, regno: number, lo: number, hi: number, write: boolean, uninitOk: boolean): void {
-  touch(f, lo);
+  touch(env, f, lo);
   if (write) ownStack(f);
   for (let b = STACK_SIZE + lo; b < STACK_SIZE + hi; b++) {
     const spi = b >> 3;

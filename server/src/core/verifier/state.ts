@@ -27,6 +27,8 @@ export interface Reg {
   readonly sub: number;
   /** mem: read-only memory (MEM_RDONLY). */
   readonly rdonly?: boolean;
+  /** map_value_or_null from a map-in-map lookup: non-NULL means a map pointer (CONST_PTR_TO_MAP). */
+  readonly innerMap?: boolean;
 }
 
 const NOT_INIT: Reg = { kind: 'not_init', val: sc.unknown(), off: 0, id: 0, refId: 0, range: 0, map: -1, memSize: 0, frame: 0, sub: -1 };
