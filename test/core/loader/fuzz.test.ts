@@ -2,13 +2,14 @@
 // golden objects and of their .BTF/.BTF.ext blobs. Every case must either load or return a typed
 // error naming a stage and a byte offset; an exception, or a case slower than the bound, fails.
 // Cases are seeded, so a failure message names the seed and the case to replay.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseBtf, parseBtfExt } from '../../../server/src/core/btf';
 import { parseElf } from '../../../server/src/core/elf/elf';
 import { loadObject } from '../../../server/src/core/loader';
 import type { Result, StageError } from '../../../server/src/core/result';
+import { buildKernelCorpus, corpusUnavailable } from '../../support/corpus';
 import { FIXTURES, FIXTURE_COMPILERS } from './fixtures';
 
 const STAGES = new Set(['elf', 'btf', 'btf.ext', 'isa', 'relo', 'maps', 'programs']);
@@ -102,22 +103,23 @@ interface Seed {
   readonly ext?: Uint8Array;
 }
 
-function seeds(): Seed[] {
-  return Object.keys(FIXTURE_COMPILERS).map((name) => {
-    const bytes = new Uint8Array(readFileSync(join(FIXTURES, `${name}.o`)));
-    const elf = parseElf(bytes);
-    if (!elf.ok) throw new Error(`${name}: ${elf.error.message}`);
-    const regions: Region[] = [{ start: 0, end: 64 }];
-    const shoff = Number(new DataView(bytes.buffer).getBigUint64(40, true));
-    regions.push({ start: shoff, end: bytes.length });
-    for (const s of elf.value.sections) {
-      if (s.data.length === 0) continue;
-      if (['.symtab', '.BTF', '.BTF.ext', 'maps', '.maps', '.strtab'].includes(s.name) || s.type === 9 || s.flags & 4) {
-        regions.push({ start: s.offset, end: s.offset + s.size });
-      }
+function seedOf(name: string, bytes: Uint8Array): Seed {
+  const elf = parseElf(bytes);
+  if (!elf.ok) throw new Error(`${name}: ${elf.error.message}`);
+  const regions: Region[] = [{ start: 0, end: 64 }];
+  const shoff = Number(new DataView(bytes.buffer).getBigUint64(40, true));
+  regions.push({ start: shoff, end: bytes.length });
+  for (const s of elf.value.sections) {
+    if (s.data.length === 0) continue;
+    if (['.symtab', '.BTF', '.BTF.ext', 'maps', '.maps', '.strtab'].includes(s.name) || s.type === 9 || s.flags & 4) {
+      regions.push({ start: s.offset, end: s.offset + s.size });
     }
-    return { name, bytes, regions, btf: elf.value.sectionByName('.BTF')!.data.slice(), ext: elf.value.sectionByName('.BTF.ext')?.data.slice() };
-  });
+  }
+  return { name, bytes, regions, btf: elf.value.sectionByName('.BTF')!.data.slice(), ext: elf.value.sectionByName('.BTF.ext')?.data.slice() };
+}
+
+function seeds(): Seed[] {
+  return Object.keys(FIXTURE_COMPILERS).map((name) => seedOf(name, new Uint8Array(readFileSync(join(FIXTURES, `${name}.o`)))));
 }
 
 function runCases(kind: string, n: number, seed: number, one: (rnd: () => number) => { len: number; run: () => Result<unknown> }): { loaded: number; byStage: Record<string, number>; slowest: number } {
@@ -148,6 +150,22 @@ function runCases(kind: string, n: number, seed: number, one: (rnd: () => number
 
 describe('loader fuzz (deterministic)', () => {
   const all = seeds();
+
+  const corpusReason = corpusUnavailable();
+  it.skipIf(corpusReason !== undefined)(`2,000 mutations of kernel selftest objects under 64 KiB (${corpusReason ?? 'corpus built at test time'})`, () => {
+    const objs = buildKernelCorpus()
+      .objects.filter((p) => statSync(p).size < 64 * 1024)
+      .sort()
+      .map((p) => seedOf(basename(p), new Uint8Array(readFileSync(p))));
+    expect(objs.length).toBeGreaterThan(20);
+    const stats = runCases('corpus', 2000, 0x5eed0004, (rnd) => {
+      const s = objs[Math.floor(rnd() * objs.length)]!;
+      const m = mutate(s.bytes, s.regions, rnd);
+      return { len: m.length, run: () => loadObject(m) };
+    });
+    console.log(`loader fuzz corpus (${objs.length} objects): ${stats.loaded} loaded, errors by stage ${JSON.stringify(stats.byStage)}, slowest ${stats.slowest.toFixed(2)} ms`);
+    expect(stats.loaded).toBeGreaterThan(100);
+  });
 
   it('8,000 mutated and truncated objects each load or fail with a typed stage error', () => {
     const stats = runCases('object', 8000, 0x5eed0001, (rnd) => {
