@@ -75,7 +75,6 @@ export interface CodeContext {
   readonly btf?: Btf;
   readonly ext?: BtfExt;
   readonly maps: MapTable;
-  readonly warnings: string[];
 }
 
 /** Prepares every executable section (including .text). */

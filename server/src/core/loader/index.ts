@@ -68,7 +68,7 @@ export function loadObjectDetail(bytes: Uint8Array, opts: LoadOptions = {}): Res
   if (!mapsR.ok) return mapsR;
   const maps = mapsR.value;
 
-  const codeR = collectCode({ elf, ...(btf ? { btf } : {}), ...(ext ? { ext } : {}), maps, warnings });
+  const codeR = collectCode({ elf, ...(btf ? { btf } : {}), ...(ext ? { ext } : {}), maps });
   if (!codeR.ok) return codeR;
   const code = codeR.value;
 
