@@ -8,7 +8,7 @@
 //       processedInsns, libbpfLog}
 //   oracle run OBJ PROG HEXPACKET REPEAT
 //       one JSON line: {retval, dataOut (hex), durationNs} or {error, errno, log}
-//   oracle runmany OBJ PROG REPEAT   (hex packets on stdin, one per line)
+//   oracle runmany OBJ PROG REPEAT   (hex packets on stdin, one per line; "-" for an empty one)
 //       one JSON line per packet, as `run`; every packet gets a fresh load (fresh maps)
 //
 // Each program is loaded from a fresh bpf_object with every other program's autoload off, so a
@@ -285,7 +285,7 @@ static int cmd_runmany(const char *path, const char *name, unsigned repeat) {
   ssize_t n;
   while ((n = getline(&line, &cap, stdin)) >= 0) {
     if (n == 0 || line[0] == '\n') continue;
-    run_packet(path, name, line, repeat, logbuf);
+    run_packet(path, name, line[0] == '-' ? "" : line, repeat, logbuf); /* "-" is an empty packet */
   }
   free(line);
   free(logbuf);

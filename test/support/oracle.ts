@@ -139,7 +139,7 @@ export interface KernelRunError {
  */
 export function kernelTestRunMany(objPath: string, progName: string, packets: readonly Uint8Array[], repeat = 1): Array<KernelRun | KernelRunError> {
   const res = spawnSync(oracleBinary(), ['runmany', objPath, progName, String(repeat)], {
-    input: packets.map((p) => hex(p)).join('\n') + '\n',
+    input: packets.map((p) => (p.length === 0 ? '-' : hex(p))).join('\n') + '\n',
     encoding: 'utf8',
     maxBuffer: 1 << 30,
     timeout: 600_000,
