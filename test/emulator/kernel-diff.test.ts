@@ -1,7 +1,7 @@
 // Differential test against the running kernel's BPF_PROG_TEST_RUN (needs root): every XDP program
 // of our fixtures that the kernel accepts runs on ≥ 20 generated packets on both sides, with fresh
 // maps each time; retval and data_out must be equal, on both emulator tiers.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMaps, run } from '../../server/src/core/emulator/index';
@@ -28,6 +28,15 @@ interface Target { obj: string; objPath: string; program: string }
 const NONDETERMINISTIC: Record<string, string> = {
   return_pkt_ptr_root_ok: 'returns the low 32 bits of the kernel address of the packet',
 };
+/**
+ * FIXME: known emulator imprecision, asserted to still differ from the kernel so this list shrinks
+ * when it is fixed.
+ */
+const KNOWN_WRONG: Record<string, string> = {
+  // libbpf fills .kconfig externs (LINUX_KERNEL_VERSION, CONFIG_*) from the running kernel; the
+  // emulator has no kconfig values (LoadedObject carries no extern layout) and reads zeros.
+  xdp_globals: '.kconfig externs read as 0',
+};
 
 function targets(): { list: Target[]; objects: Map<string, LoadedObject> } {
   const list: Target[] = [];
@@ -45,6 +54,18 @@ function targets(): { list: Target[]; objects: Map<string, LoadedObject> } {
     const accepted = new Set(kernelLoad(objPath).filter((v) => v.verdict === 'accept').map((v) => v.name));
     add(`emulator/${p}`, objPath, (prog) => accepted.has(prog));
   }
+  // The loader's committed fixture objects (those the kernel loads at all).
+  const loaderDir = join(__dirname, '..', 'fixtures', 'loader');
+  for (const f of readdirSync(loaderDir).filter((x) => x.endsWith('.o')).sort()) {
+    const objPath = join(loaderDir, f);
+    let accepted: Set<string>;
+    try {
+      accepted = new Set(kernelLoad(objPath).filter((v) => v.verdict === 'accept').map((v) => v.name));
+    } catch {
+      continue; // libbpf refuses the whole object (e.g. legacy map sections): no kernel answer
+    }
+    add(`loader/${f}`, objPath, (prog) => accepted.has(prog));
+  }
   const verdicts = readKernelVerdicts();
   for (const f of listFixtures()) {
     const base = f.split('/').pop()!;
@@ -59,6 +80,7 @@ describe.skipIf(!canRun)(`emulator vs kernel BPF_PROG_TEST_RUN${canRun ? '' : ` 
     const { list, objects } = targets();
     expect(list.length).toBeGreaterThan(20);
     const mismatches: string[] = [];
+    const knownWrongSeen = new Set<string>();
     let compared = 0;
     for (const t of list) {
       const obj = objects.get(t.objPath)!;
@@ -81,7 +103,8 @@ describe.skipIf(!canRun)(`emulator vs kernel BPF_PROG_TEST_RUN${canRun ? '' : ` 
           if (r.faults.length) why.push(`fault ${r.faults[0].message}`);
           if (r.retval !== k.retval) why.push(`retval ${r.retval} vs kernel ${k.retval}`);
           if (hex(r.packet) !== hex(k.dataOut)) why.push(`data_out differs (${r.packet.length} vs ${k.dataOut.length} bytes)`);
-          if (why.length && !NONDETERMINISTIC[t.program]) mismatches.push(`${t.obj}:${t.program} [${tier}] ${pk.name}: ${why.join('; ')}`);
+          if (why.length && KNOWN_WRONG[t.program]) knownWrongSeen.add(t.program);
+          else if (why.length && !NONDETERMINISTIC[t.program]) mismatches.push(`${t.obj}:${t.program} [${tier}] ${pk.name}: ${why.join('; ')}`);
         }
       }
     }
@@ -89,5 +112,7 @@ describe.skipIf(!canRun)(`emulator vs kernel BPF_PROG_TEST_RUN${canRun ? '' : ` 
     writeFileSync(join(__dirname, '..', '.build', 'emulator', 'kernel-diff.txt'), mismatches.join('\n'));
     console.log(`kernel differential: ${list.length} programs, ${compared} emulator runs compared, ${mismatches.length} mismatches`);
     expect(mismatches.slice(0, 40)).toEqual([]);
+    // FIXME entries must still be wrong (remove them when they start to agree).
+    for (const name of Object.keys(KNOWN_WRONG)) if (list.some((t) => t.program === name)) expect(knownWrongSeen, name).toContain(name);
   }, 1_200_000);
 });

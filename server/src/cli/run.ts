@@ -111,7 +111,6 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
 
   let headroom: number | undefined;
-  let dataMeta = true;
   const driverName = args.get('driver');
   const notes: string[] = [];
   if (driverName !== undefined) {
@@ -122,8 +121,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     if (d.headroom.value === null) notes.push(`${d.id}: headroom is firmware-defined; using 256`);
     else headroom = d.headroom.value;
-    dataMeta = d.dataMeta.value;
-    if (!dataMeta) notes.push(`${d.id} does not support data_meta: bpf_xdp_adjust_meta returns -ENOTSUPP`);
+    if (!d.dataMeta.value) notes.push(`${d.id} does not support data_meta: bpf_xdp_adjust_meta returns -ENOTSUPP`);
   }
 
   const path = args.positionals[0]!;
@@ -157,7 +155,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     if (args.has('fresh-maps')) maps = createMaps(obj);
     results.push(run(prog, obj, {
       packet: p.bytes, maps, tier: (args.get('tier') as 'interp' | 'jit' | undefined) ?? 'jit',
-      ...(headroom !== undefined ? { headroom } : {}), dataMeta,
+      ...(driverName !== undefined ? { driver: driverName } : {}),
       ctx: { ingressIfindex: ingress ?? 1, rxQueueIndex: queue ?? 0 },
       ...(stepLimit !== undefined ? { stepLimit } : {}),
     }));

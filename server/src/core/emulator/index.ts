@@ -2,6 +2,7 @@
 // BPF_PROG_TEST_RUN would, with every memory access checked. Pure: no IO, no timers besides
 // performance.now() for nsPerRun.
 
+import { findDriver, unknownDriverMessage } from '../drivers/index';
 import type { LoadedObject, Program } from '../program';
 import { XdpEnv, XDP_PACKET_HEADROOM, type Metadata, type Output, type Redirect, type Route, type XdpCtxInput } from './env';
 import { imageOf } from './image';
@@ -29,6 +30,11 @@ export interface RunOptions {
   readonly maps?: MapState;
   /** Headroom before the packet (the selected driver's); BPF_PROG_TEST_RUN uses 256. */
   readonly headroom?: number;
+  /**
+   * A driver profile id or alias (core/drivers): supplies `headroom` and `dataMeta` unless those are
+   * given. A firmware-defined headroom (null) keeps 256. Unknown names give `error`.
+   */
+  readonly driver?: string;
   /** Runs the program this many times on the same buffer, as the kernel's test run does. */
   readonly repeat?: number;
   readonly trace?: boolean;
@@ -112,6 +118,10 @@ export interface RunResult {
 
 const KFUNC_EOPNOTSUPP = -95;
 
+function refusedResult(env: XdpEnv, error: string): RunResult {
+  return { retval: 0, action: 'XDP_ABORTED', packet: new Uint8Array(0), metaLen: 0, mapChanges: [], output: env.output, faults: [], steps: 0, totalSteps: 0, nsPerRun: 0, error };
+}
+
 export function actionName(retval: number): XdpAction {
   return retval >= 0 && retval < XDP_ACTIONS.length ? XDP_ACTIONS[retval] : `unknown(${retval >>> 0})`;
 }
@@ -127,13 +137,17 @@ export function run(program: Program, obj: LoadedObject, opts: RunOptions): RunR
   const env = new XdpEnv(m, obj, program, maps, {
     ctx: opts.ctx ?? {}, cpu: opts.cpu ?? 0, routes: opts.routes ?? [], metadata: opts.metadata,
     mtu: opts.mtu ?? 1500, ifindexes: opts.ifindexMtus ?? new Map([[opts.ctx?.ingressIfindex ?? 1, opts.mtu ?? 1500]]),
-    seed: opts.seed ?? 1, clockStartNs: 1_000_000_000n, metaValid: opts.dataMeta ?? true,
+    seed: opts.seed ?? 1, clockStartNs: 1_000_000_000n,
+    metaValid: opts.dataMeta ?? (opts.driver !== undefined ? findDriver(opts.driver)?.dataMeta.value ?? true : true),
   });
-  const headroom = opts.headroom ?? XDP_PACKET_HEADROOM;
-  const refused = env.load(opts.packet, headroom);
-  if (refused) {
-    return { retval: 0, action: 'XDP_ABORTED', packet: new Uint8Array(0), metaLen: 0, mapChanges: [], output: env.output, faults: [], steps: 0, totalSteps: 0, nsPerRun: 0, error: refused };
+  let headroom = opts.headroom ?? XDP_PACKET_HEADROOM;
+  if (opts.driver !== undefined) {
+    const d = findDriver(opts.driver);
+    if (!d) return refusedResult(env, unknownDriverMessage(opts.driver));
+    if (opts.headroom === undefined && d.headroom.value !== null) headroom = d.headroom.value;
   }
+  const refused = env.load(opts.packet, headroom);
+  if (refused) return refusedResult(env, refused);
   m.helper = (mm, id, slot) => xdpHelper(env, mm, id, slot);
   m.kfunc = (mm, name, slot) => kfunc(env, mm, name, slot);
   m.mapValueRegion = (index, slot) => {
