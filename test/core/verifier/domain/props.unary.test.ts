@@ -8,7 +8,10 @@ import { Scalar } from '../../../../server/src/core/verifier/domain/scalar';
 import type { Scalar as ScalarT } from '../../../../server/src/core/verifier/domain/scalar';
 import { aluConfig } from '../../../../server/src/core/verifier/domain/alu';
 import { concreteEndian } from '../../../../server/src/core/verifier/domain/convert';
-import { load, newW, sync, syncSlow, freeze } from '../../../../server/src/core/verifier/domain/bounds';
+import {
+  deduce32, deduce32Ref, deduceMixed, deduceMixedRef, freeze, load, newW, sync, syncSlow,
+} from '../../../../server/src/core/verifier/domain/bounds';
+import type { W } from '../../../../server/src/core/verifier/domain/bounds';
 import { Rng, bank, desc, member } from './gen';
 
 const SAMPLES = 1_000_000;
@@ -104,7 +107,31 @@ describe('unary soundness (property, seeded)', () => {
   });
 });
 
+/** A working state with bounds taken from unrelated abstract values (often inconsistent or empty). */
+function mixedW(r: Rng): W {
+  const pick = () => BANK[r.int(BANK.length)]!.s;
+  const w = load(newW(), pick());
+  const b = pick(), c = pick(), d = pick();
+  if (r.int(2) === 0) { w.umin = b.umin; w.umax = b.umax; }
+  if (r.int(2) === 0) { w.smin = c.smin; w.smax = c.smax; }
+  if (r.int(2) === 0) { w.u32min = d.u32min; w.u32max = d.u32max; }
+  if (r.int(2) === 0) { w.s32min = b.s32min; w.s32max = c.s32max; }
+  if (r.int(3) === 0) w.t = d.tnum;
+  return w;
+}
+
 describe('fast paths agree with the general paths', () => {
+  it('optimised deduce32 / deduceMixed = their reference forms (300,000 states, many inconsistent)', () => {
+    const r = new Rng(0x4004);
+    for (let i = 0; i < 300000; i++) {
+      const w = mixedW(r);
+      const a = load(newW(), freeze(w));
+      const b = load(newW(), freeze(w));
+      if (i & 1) { deduce32(a); deduce32Ref(b); } else { deduceMixed(a); deduceMixedRef(b); }
+      if (!Scalar.equals(freeze(a), freeze(b))) expect.fail(`${i & 1 ? 'deduce32' : 'mixed'}: opt ${desc(freeze(a))}\nref ${desc(freeze(b))}\nin ${desc(freeze(w))}`);
+    }
+  });
+
   it('constant ALU fast path = general path (all ops, both widths)', () => {
     const r = new Rng(0x4001);
     const consts = BANK.filter((b) => Scalar.isConst(b.s) || Scalar.isConst32(b.s));

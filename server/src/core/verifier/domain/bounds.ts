@@ -115,8 +115,10 @@ export function updateBounds32(w: W): void {
 export function updateBounds64(w: W): void {
   const v = w.t.value;
   const m = w.t.mask;
-  const smin = toS64(v | (m & SIGN64));
-  const smax = toS64(v | (m & S64_MAX));
+  const a = v | (m & SIGN64);
+  const b = v | (m & S64_MAX);
+  const smin = a >= SIGN64 ? a - 0x10000000000000000n : a;
+  const smax = b >= SIGN64 ? b - 0x10000000000000000n : b;
   if (smin > w.smin) w.smin = smin;
   if (smax < w.smax) w.smax = smax;
   if (v > w.umin) w.umin = v;
@@ -125,6 +127,14 @@ export function updateBounds64(w: W): void {
   // When the u64 range and the tnum share exactly one value, the register is that constant (the running
   // 6.18 kernel does this; checked by kernelDiff.test.ts). Sound: the value set is the intersection.
   if (m !== 0n && w.umin <= w.umax) {
+    if (m === M64) {
+      // Every value is a member: one shared value only when the range is a single value.
+      if (w.umin === w.umax) markKnown(w, w.umin);
+      return;
+    }
+    const lsb = m & -m;
+    // Quick exit: umin is a member with its lowest unknown bit 0, so umin + lsb is a member too.
+    if ((w.umin & ~m) === v && (w.umin & lsb) === 0n && w.umin + lsb <= w.umax) return;
     const next = tnumStep(w.t, w.umin);
     const uminIn = (w.umin & ~m) === v;
     if (uminIn) {
@@ -148,7 +158,8 @@ export function updateBounds(w: W): void {
  * the low words crossing the s32 sign boundary, or a range not crossing a sign boundary), so the
  * derived range contains every value. Same rules as the kernel's __reg32_deduce_bounds.
  */
-function deduce32(w: W): void {
+/** Straightforward form of deduce32, kept as the reference the optimised one is tested against. */
+export function deduce32Ref(w: W): void {
   if ((w.umin >> 32n) === (w.umax >> 32n)) {
     const lo = lo32u(w.umin);
     const hi = lo32u(w.umax);
@@ -220,8 +231,8 @@ function deduce32(w: W): void {
 
 /** u64 <-> s64, same reasoning as deduce32 (the kernel's __reg64_deduce_bounds). */
 function deduce64(w: W): void {
-  const uminS = toS64(w.umin);
-  const umaxS = toS64(w.umax);
+  const uminS = w.umin >= SIGN64 ? w.umin - 0x10000000000000000n : w.umin;
+  const umaxS = w.umax >= SIGN64 ? w.umax - 0x10000000000000000n : w.umax;
   if (uminS <= umaxS) {
     if (uminS > w.smin) w.smin = uminS;
     if (umaxS < w.smax) w.smax = umaxS;
@@ -244,7 +255,8 @@ function deduce64(w: W): void {
  * 64-bit bounds from 32-bit ones: replacing the low word of a 64-bit bound by the 32-bit bound keeps
  * every value whose low word is within the 32-bit range (the kernel's __reg_deduce_mixed_bounds).
  */
-function deduceMixed(w: W): void {
+/** Straightforward form of deduceMixed, kept as the reference the optimised one is tested against. */
+export function deduceMixedRef(w: W): void {
   let n = (w.umin & HI32) | BigInt(w.u32min);
   if (n > w.umin) w.umin = n;
   n = (w.umax & HI32) | BigInt(w.u32max);
@@ -267,6 +279,110 @@ function deduceMixed(w: W): void {
   }
   // A value in [S32_MIN, S32_MAX] (as s64) whose low word is non-negative as s32 cannot have
   // all-ones upper bits, so it lies in [s32min, s32max] exactly.
+  if (w.s32min >= 0 && w.smin >= -0x80000000n && w.smax <= 0x7fffffffn) {
+    // (s32max can only be negative here for an empty state; the kernel then sign-extends it.)
+    const a = BigInt(w.s32min);
+    const b = BigInt(w.s32max);
+    w.smin = a; w.smax = b; w.umin = a; w.umax = b & M64;
+    w.t = tnumIntersect(w.t, tnumRange(a, b & M64));
+  }
+}
+
+/**
+ * deduce32 with each 64-bit bound split once into a high word and a low word (numbers); the rules are
+ * those of deduce32Ref: "same upper word" compares high words, the u32/s32 views are the low words.
+ */
+export function deduce32(w: W): void {
+  const uminH = Number(w.umin >> 32n);
+  const umaxH = Number(w.umax >> 32n);
+  const uminL = Number(w.umin & LO32);
+  const umaxL = Number(w.umax & LO32);
+  const sminH = Number(w.smin >> 32n); // signed high words
+  const smaxH = Number(w.smax >> 32n);
+  const sminL = Number(w.smin & LO32);
+  const smaxL = Number(w.smax & LO32);
+  let u32min = w.u32min, u32max = w.u32max, s32min = w.s32min, s32max = w.s32max;
+  if (uminH === umaxH) {
+    if (uminL > u32min) u32min = uminL;
+    if (umaxL < u32max) u32max = umaxL;
+    const slo = uminL | 0;
+    const shi = umaxL | 0;
+    if (slo <= shi) {
+      if (slo > s32min) s32min = slo;
+      if (shi < s32max) s32max = shi;
+    }
+  }
+  if (sminH === smaxH) {
+    if (sminL <= smaxL) {
+      if (sminL > u32min) u32min = sminL;
+      if (smaxL < u32max) u32max = smaxL;
+    }
+    const slo = sminL | 0;
+    const shi = smaxL | 0;
+    if (slo <= shi) {
+      if (slo > s32min) s32min = slo;
+      if (shi < s32max) s32max = shi;
+    }
+  }
+  {
+    const slo = uminL | 0;
+    const shi = umaxL | 0;
+    if (((uminH + 1) >>> 0) === umaxH && slo < 0 && shi >= 0) {
+      if (slo > s32min) s32min = slo;
+      if (shi < s32max) s32max = shi;
+    }
+  }
+  {
+    const slo = sminL | 0;
+    const shi = smaxL | 0;
+    if (((sminH + 1) >>> 0) === (smaxH >>> 0) && slo < 0 && shi >= 0) {
+      if (slo > s32min) s32min = slo;
+      if (shi < s32max) s32max = shi;
+    }
+  }
+  if ((u32min | 0) <= (u32max | 0)) {
+    const a = u32min | 0;
+    const b = u32max | 0;
+    if (a > s32min) s32min = a;
+    if (b < s32max) s32max = b;
+  }
+  const s32minU = s32min >>> 0;
+  const s32maxU = s32max >>> 0;
+  if (s32minU <= s32maxU) {
+    if (s32minU > u32min) u32min = s32minU;
+    if (s32maxU < u32max) u32max = s32maxU;
+  } else if (u32max < s32minU) {
+    s32min = u32min | 0;
+    if (s32maxU < u32max) u32max = s32maxU;
+  } else if (s32maxU < u32min) {
+    s32max = u32max | 0;
+    if (s32minU > u32min) u32min = s32minU;
+  }
+  w.u32min = u32min; w.u32max = u32max; w.s32min = s32min; w.s32max = s32max;
+}
+
+/**
+ * deduceMixed without rebuilding unchanged bounds: replacing the low word of a bound by a 32-bit bound
+ * keeps its high word, so the new bound is larger (smaller) exactly when the new low word is larger
+ * (smaller) as an unsigned number, and it is then bound + (newLow - oldLow).
+ */
+export function deduceMixed(w: W): void {
+  let uminL = Number(w.umin & LO32);
+  let umaxL = Number(w.umax & LO32);
+  let sminL = Number(w.smin & LO32);
+  let smaxL = Number(w.smax & LO32);
+  if (w.u32min > uminL) { w.umin += BigInt(w.u32min - uminL); uminL = w.u32min; }
+  if (w.u32max < umaxL) { w.umax -= BigInt(umaxL - w.u32max); umaxL = w.u32max; }
+  if (w.u32min > sminL) { w.smin += BigInt(w.u32min - sminL); sminL = w.u32min; }
+  if (w.u32max < smaxL) { w.smax -= BigInt(smaxL - w.u32max); smaxL = w.u32max; }
+  const s32minU = w.s32min >>> 0;
+  const s32maxU = w.s32max >>> 0;
+  if (s32minU <= s32maxU) {
+    if (s32minU > uminL) w.umin += BigInt(s32minU - uminL);
+    if (s32maxU < umaxL) w.umax -= BigInt(umaxL - s32maxU);
+    if (s32minU > sminL) w.smin += BigInt(s32minU - sminL);
+    if (s32maxU < smaxL) w.smax -= BigInt(smaxL - s32maxU);
+  }
   if (w.s32min >= 0 && w.smin >= -0x80000000n && w.smax <= 0x7fffffffn) {
     // (s32max can only be negative here for an empty state; the kernel then sign-extends it.)
     const a = BigInt(w.s32min);
