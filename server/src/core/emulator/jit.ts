@@ -153,6 +153,7 @@ m.enter(pc);l10=R[20];h10=R[21];
 try{
 L:for(;;){switch(pc){
 ${parts.join('\n')}
+case ${n}:S+=1;bad(m,img,${n});
 default:S+=1;bad(m,img,pc);
 }}
 }catch(e){if(e instanceof EmuFault){if(!e.accounted){e.accounted=true;m.steps=S-AFTER[e.slot];}if(e.where===undefined)e.where=img.program;}while(depth>0){depth--;m.leave();}m.leave();throw e;}`;
