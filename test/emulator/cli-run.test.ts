@@ -85,6 +85,15 @@ describe.skipIf(!clangAvailable())('xdp-check run (skipped: clang not found)', (
     expect(qede.runs[0].packet.slice(0, 8)).toBe('f4fdffff'); // -ENOTSUPP (-524)
   });
 
+  it('--driver notes an action the driver does not handle', async () => {
+    const obj = buildProg('features');
+    const r = await cli(['run', '--driver', 'ixgbevf', '--program', 'redirect_flags', '--packet', UDP_ECHO, obj]);
+    expect(r.out).toContain('XDP_REDIRECT');
+    expect(r.out).toContain('ixgbevf does not handle XDP_REDIRECT');
+    const ok = await cli(['run', '--driver', 'i40e', '--program', 'redirect_flags', '--packet', UDP_ECHO, obj]);
+    expect(ok.out).not.toContain('does not handle');
+  });
+
   it('usage errors exit 2 with a reason', async () => {
     const obj = buildProg('adjust');
     expect((await cli(['run', '--packet', 'zz', obj])).err).toContain('is not hex');

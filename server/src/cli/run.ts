@@ -111,6 +111,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
 
   let headroom: number | undefined;
+  let driverActions: readonly string[] | undefined;
   const driverName = args.get('driver');
   const notes: string[] = [];
   if (driverName !== undefined) {
@@ -121,6 +122,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     }
     if (d.headroom.value === null) notes.push(`${d.id}: headroom is firmware-defined; using 256`);
     else headroom = d.headroom.value;
+    driverActions = d.actions.value;
     if (!d.dataMeta.value) notes.push(`${d.id} does not support data_meta: bpf_xdp_adjust_meta returns -ENOTSUPP`);
   }
 
@@ -191,6 +193,10 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
       return;
     }
     out.push(`${p.label} (${p.bytes.length} bytes): ${r.action} (retval ${r.retval}), ${r.steps} instructions`);
+    if (driverActions && r.faults.length === 0) {
+      const a = r.action.replace(/^XDP_/, '');
+      if (!driverActions.includes(a as never)) out.push(`  note: ${driverName} does not handle ${r.action}: the driver drops the packet (bpf_warn_invalid_xdp_action)`);
+    }
     for (const f of r.faults) out.push(`  fault: ${f.message}${f.region ? ` [region ${f.region}${f.offset !== undefined ? ` offset ${f.offset}` : ''}]` : ''}`);
     if (r.redirect) out.push(`  redirect: ${r.redirect.kind}${r.redirect.map ? ` ${r.redirect.map}[${r.redirect.key}]` : ''}${r.redirect.ifindex !== undefined ? ` → ifindex ${r.redirect.ifindex}` : ''}`);
     for (const l of r.output.printk) out.push(`  printk: ${l}`);
