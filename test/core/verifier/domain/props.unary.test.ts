@@ -9,7 +9,7 @@ import type { Scalar as ScalarT } from '../../../../server/src/core/verifier/dom
 import { aluConfig } from '../../../../server/src/core/verifier/domain/alu';
 import { concreteEndian } from '../../../../server/src/core/verifier/domain/convert';
 import {
-  deduce32, deduce32Ref, deduceMixed, deduceMixedRef, freeze, load, newW, sync, syncSlow,
+  boundOffset, boundOffsetRef, deduce32, deduce32Ref, deduceMixed, deduceMixedRef, freeze, load, newW, sync, syncSlow,
 } from '../../../../server/src/core/verifier/domain/bounds';
 import type { W } from '../../../../server/src/core/verifier/domain/bounds';
 import { Rng, bank, desc, member } from './gen';
@@ -121,14 +121,15 @@ function mixedW(r: Rng): W {
 }
 
 describe('fast paths agree with the general paths', () => {
-  it('optimised deduce32 / deduceMixed = their reference forms (300,000 states, many inconsistent)', () => {
+  it('optimised deduce32 / deduceMixed / boundOffset = their reference forms (300,000 states, many inconsistent)', () => {
     const r = new Rng(0x4004);
     for (let i = 0; i < 300000; i++) {
       const w = mixedW(r);
       const a = load(newW(), freeze(w));
       const b = load(newW(), freeze(w));
-      if (i & 1) { deduce32(a); deduce32Ref(b); } else { deduceMixed(a); deduceMixedRef(b); }
-      if (!Scalar.equals(freeze(a), freeze(b))) expect.fail(`${i & 1 ? 'deduce32' : 'mixed'}: opt ${desc(freeze(a))}\nref ${desc(freeze(b))}\nin ${desc(freeze(w))}`);
+      const k = i % 3;
+      if (k === 0) { deduce32(a); deduce32Ref(b); } else if (k === 1) { deduceMixed(a); deduceMixedRef(b); } else { boundOffset(a); boundOffsetRef(b); }
+      if (!Scalar.equals(freeze(a), freeze(b))) expect.fail(`${['deduce32', 'mixed', 'boundOffset'][k]}: opt ${desc(freeze(a))}\nref ${desc(freeze(b))}\nin ${desc(freeze(w))}`);
     }
   });
 

@@ -398,8 +398,32 @@ export function deduceBounds(w: W): void {
   deduceMixed(w);
 }
 
-/** Bits known from the unsigned ranges, intersected into the tnum (__reg_bound_offset). */
+/**
+ * Bits known from the unsigned ranges, intersected into the tnum (__reg_bound_offset), skipping the
+ * intersections that cannot change anything (a range whose ends differ in the top bit says nothing) and
+ * doing the 32-bit one in numbers. Equality with boundOffsetRef is property-tested.
+ */
 export function boundOffset(w: W): void {
+  let t = w.t;
+  const chi = w.umin ^ w.umax;
+  if (chi < SIGN64) t = tnumIntersect(t, tnumRange(w.umin, w.umax));
+  const chi32 = (w.u32min ^ w.u32max) >>> 0;
+  if (chi32 < 0x80000000) {
+    const delta = chi32 === 0 ? 0 : 2 ** (32 - Math.clz32(chi32)) - 1;
+    const rv = (w.u32min & ~delta) >>> 0;
+    const v32 = Number(t.value & LO32);
+    const m32 = Number(t.mask & LO32);
+    const nm = (m32 & delta) >>> 0;
+    const nv = ((v32 | rv) & ~nm) >>> 0;
+    if (nv !== v32 || nm !== m32) {
+      t = { value: (t.value & HI32) | BigInt(nv), mask: (t.mask & HI32) | BigInt(nm) };
+    }
+  }
+  w.t = t;
+}
+
+/** Straightforward form of boundOffset, kept as the reference. */
+export function boundOffsetRef(w: W): void {
   const t64 = tnumIntersect(w.t, tnumRange(w.umin, w.umax));
   const t32 = tnumIntersect(tnumSubreg(t64), tnumRange(BigInt(w.u32min), BigInt(w.u32max)));
   w.t = tnumOr(tnumClearSubreg(t64), t32);
