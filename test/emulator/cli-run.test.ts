@@ -34,7 +34,7 @@ function pcapFile(packets: string[]): string {
   return path;
 }
 
-describe.skipIf(!clangAvailable())('xdp-check run (skipped: clang not found)', () => {
+describe.skipIf(!clangAvailable())(`xdp-check run${clangAvailable() ? '' : ' (skipped: clang not found)'}`, () => {
   it('JSON: retval, action and data_out per packet', async () => {
     const obj = buildProg('parser');
     const r = await cli(['run', '--format', 'json', '--packet', UDP_ECHO, '--packet', '0'.repeat(28), obj]);

@@ -16,7 +16,7 @@ function go(name: string, opts: Partial<RunOptions> = {}, tier: 'interp' | 'jit'
   return run(prog, obj, { packet: pkt(), tier, ...opts });
 }
 
-describe.skipIf(!clangAvailable())('emulator features (skipped: clang not found)', () => {
+describe.skipIf(!clangAvailable())(`emulator features${clangAvailable() ? '' : ' (skipped: clang not found)'}`, () => {
   beforeAll(() => {
     const r = loadObject(new Uint8Array(readFileSync(buildProg('features'))));
     if (!r.ok) throw new Error(r.error.message);
