@@ -67,6 +67,11 @@ export function helperCall(env: Env, insn: Insn, slot: number): CallOutcome {
       case 'value_out': {
         if (map < 0) throw new Reject('bpf/helper-arg', `invalid map_ptr to access map->${kind === 'key' ? 'key' : 'value'}`, 'The map argument is missing.');
         const m = mapOf(env, map);
+        if (kind === 'value' && (m.type === MapType.SOCKMAP || m.type === MapType.SOCKHASH)) {
+          // resolve_map_arg_type: a sockmap's value argument is a socket
+          if (!SOCK_KINDS.has(r.kind)) throw typeErr(regno, r, 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_', 'The value stored into a sockmap must be a non-NULL socket pointer.');
+          break;
+        }
         const size = kind === 'key' ? m.keySize : m.valueSize;
         if (!MEM_KINDS.has(r.kind)) throw typeErr(regno, r, MEM_TYPES, `Argument ${regno} of bpf_${name} must point to ${size} bytes of memory (the map ${kind === 'key' ? 'key' : 'value'}).`);
         memAccess(env, regno, r, size, kind === 'value_out', kind === 'value_out');

@@ -12,6 +12,7 @@ import { enterCallback, frameExit, helperCall, kfuncCall, subprogCall } from './
 import { checkWritable, readReg, setReg } from './regs';
 import { cloneState, curFrame, Reg, type Checkpoint, type PathNode, type VState } from './state';
 import { statesEqual } from './prune';
+import { computeDemand } from './demand';
 import type { Cfg } from './cfg';
 import { sc } from './sc';
 import { regStr, stateStr } from './log';
@@ -40,6 +41,7 @@ export function joinReg(a: Reg, b: Reg): Reg {
 
 export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void {
   const insns = env.insns;
+  const dem = computeDemand(insns, cfg.subStarts);
   const stored: Array<Checkpoint[] | undefined> = new Array(insns.length);
   const stack: VState[] = [];
   let cur: VState | undefined = start;
@@ -96,7 +98,7 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
             throw new Reject('bpf/loop', `infinite loop detected at insn ${pc}`, 'This loop returns to the same instruction in exactly the same state, so it never ends. Make the loop counter change and bound it.');
           }
           if (!force && jmps - prevJmps < 20 && env.processed - prevInsns < 100) addNew = false;
-        } else if (statesEqual(env, cp.state, cur, live, false)) {
+        } else if (statesEqual(env, cp.state, cur, live, false, dem.regs[pc]!, dem.stackAll ? undefined : { lo: dem.slotsLo[pc]!, hi: dem.slotsHi[pc]! })) {
           cp.hit++;
           pruned = true;
           break;

@@ -85,7 +85,9 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
     if (e instanceof Reject) {
       verdict = 'reject';
       const slot = env.cur?.pc ?? 0;
-      const { range, file } = sourceRange(program, slot);
+      // an unreleased reference is best shown where it was acquired
+      const at = e.code === 'bpf/ref-leak' && typeof e.data.allocInsn === 'number' ? e.data.allocInsn : slot;
+      const { range, file } = sourceRange(program, at);
       if (env.log) {
         if (env.cur) env.log.push(`${slot}: ${stateStr(env, env.cur)}`);
         env.log.push(e.kmsg);

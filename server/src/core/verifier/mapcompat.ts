@@ -23,9 +23,9 @@ const MAP_ONLY: ReadonlyMap<number, readonly number[]> = new Map([
   [MapType.XSKMAP, [h('redirect_map'), h('map_lookup_elem')]],
   [MapType.ARRAY_OF_MAPS, [h('map_lookup_elem')]],
   [MapType.HASH_OF_MAPS, [h('map_lookup_elem')]],
-  // may_update_sockmap: XDP programs may not update sockmaps (bpf_map_update/delete_elem).
-  [MapType.SOCKMAP, [h('sk_redirect_map'), h('sock_map_update'), h('msg_redirect_map'), h('sk_select_reuseport'), h('map_lookup_elem')]],
-  [MapType.SOCKHASH, [h('sk_redirect_hash'), h('sock_hash_update'), h('msg_redirect_hash'), h('sk_select_reuseport'), h('map_lookup_elem')]],
+  // may_update_sockmap: XDP programs may update and delete sockmap entries.
+  [MapType.SOCKMAP, [h('sk_redirect_map'), h('sock_map_update'), h('msg_redirect_map'), h('sk_select_reuseport'), h('map_lookup_elem'), h('map_update_elem'), h('map_delete_elem')]],
+  [MapType.SOCKHASH, [h('sk_redirect_hash'), h('sock_hash_update'), h('msg_redirect_hash'), h('sk_select_reuseport'), h('map_lookup_elem'), h('map_update_elem'), h('map_delete_elem')]],
   [MapType.REUSEPORT_SOCKARRAY, [h('sk_select_reuseport')]],
   [MapType.QUEUE, [h('map_peek_elem'), h('map_pop_elem'), h('map_push_elem')]],
   [MapType.STACK, [h('map_peek_elem'), h('map_pop_elem'), h('map_push_elem')]],

@@ -46,8 +46,16 @@ function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
   return true;
 }
 
-function stackSafe(env: Env, o: Frame, c: Frame, ids: IdMap, exact: boolean): boolean {
-  if (o.stype === c.stype && o.spill === c.spill && !exact) return spillsSafe(o, c, ids, exact);
+/** Demanded stack slots of the top frame (undefined: all). */
+type SlotMask = { lo: number; hi: number } | undefined;
+
+function slotDemanded(m: SlotMask, spi: number): boolean {
+  if (!m) return true;
+  return spi < 32 ? (m.lo & (1 << spi)) !== 0 : (m.hi & (1 << (spi - 32))) !== 0;
+}
+
+function stackSafe(env: Env, o: Frame, c: Frame, ids: IdMap, exact: boolean, mask: SlotMask): boolean {
+  if (o.stype === c.stype && o.spill === c.spill && !exact) return spillsSafe(o, c, ids, exact, mask);
   for (let b = 0; b < 512; b++) {
     const ot = o.stype[b]!;
     const ct = c.stype[b]!;
@@ -70,18 +78,30 @@ function stackSafe(env: Env, o: Frame, c: Frame, ids: IdMap, exact: boolean): bo
       }
       return false;
     }
-    // old SPILL: cur must hold the same spill layout
+    // old SPILL: cur must hold the same spill layout — unless the old spill is an undemanded scalar,
+    // which reads back as some scalar whose value no later check depends on.
+    const os = o.spill[b >> 3];
+    if (os && os.kind === 'scalar' && !slotDemanded(mask, b >> 3)) {
+      const cs = c.spill[b >> 3];
+      if (ct === SB.SPILL && cs && cs.kind !== 'scalar') return false;
+      if (ct === SB.INVALID && !env.privileged) return false;
+      continue;
+    }
     if (ct !== SB.SPILL) return false;
   }
-  return spillsSafe(o, c, ids, exact);
+  return spillsSafe(o, c, ids, exact, mask);
 }
 
-function spillsSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean): boolean {
+function spillsSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean, mask: SlotMask): boolean {
   for (let i = 0; i < 64; i++) {
     const os = o.spill[i];
     if (!os) continue;
     if (o.stype[i * 8] !== SB.SPILL) continue;
     const cs = c.spill[i];
+    if (!exact && os.kind === 'scalar' && !slotDemanded(mask, i)) {
+      if (cs && cs.kind !== 'scalar' && c.stype[i * 8] === SB.SPILL) return false;
+      continue;
+    }
     if (!cs) return false;
     if (!regSafe(os, cs, ids, exact)) return false;
   }
@@ -89,7 +109,7 @@ function spillsSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean): boolean {
 }
 
 /** states_equal(old, cur): with `exact`, the states must be identical (loop detection). */
-export function statesEqual(env: Env, old: VState, cur: VState, live: number, exact: boolean): boolean {
+export function statesEqual(env: Env, old: VState, cur: VState, live: number, exact: boolean, demandRegs = 0x3ff, slots?: SlotMask): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
   const ids = new IdMap();
@@ -100,9 +120,15 @@ export function statesEqual(env: Env, old: VState, cur: VState, live: number, ex
     const top = fi === old.frames.length - 1;
     for (let r = 0; r < 10; r++) {
       if (top && (live & (1 << r)) === 0) continue;
-      if (!regSafe(of.regs[r]!, cf.regs[r]!, ids, exact)) return false;
+      const o = of.regs[r]!;
+      if (top && !exact && o.kind === 'scalar' && (demandRegs & (1 << r)) === 0) {
+        // an imprecise scalar: any scalar will do (regsafe with !precise)
+        if (cf.regs[r]!.kind !== 'scalar') return false;
+        continue;
+      }
+      if (!regSafe(o, cf.regs[r]!, ids, exact)) return false;
     }
-    if (!stackSafe(env, of, cf, ids, exact)) return false;
+    if (!stackSafe(env, of, cf, ids, exact, top ? slots : undefined)) return false;
   }
   for (let i = 0; i < old.refs.length; i++) {
     if (!ids.check(old.refs[i]!.id + 0x40000000, cur.refs[i]!.id + 0x40000000)) return false;
