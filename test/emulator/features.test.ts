@@ -31,6 +31,9 @@ describe.skipIf(!clangAvailable())(`emulator features${clangAvailable() ? '' : '
         maps.setProg(maps.byName('jumps')!, 2, 'tail_target');
         expect(go('tail_entry', { maps, ctx: { rxQueueIndex: 2 } }, tier).action).toBe('XDP_TX');
         expect(go('tail_entry', { maps, ctx: { rxQueueIndex: 1 } }, tier).action).toBe('XDP_PASS');
+        // A tail-called program whose bpf_loop callback lives in its own code.
+        maps.setProg(maps.byName('jumps')!, 3, 'tail_loop');
+        expect(go('tail_entry', { maps, ctx: { rxQueueIndex: 3 } }, tier).action).toBe('XDP_DROP');
       });
 
       it('ring buffer records and perf output with packet bytes are captured', () => {

@@ -24,6 +24,20 @@ struct { __uint(type, BPF_MAP_TYPE_DEVMAP_HASH); __uint(max_entries, 4); __type(
 
 SEC("xdp") int tail_target(struct xdp_md *ctx) { return XDP_TX; }
 
+static long add_cb(__u64 i, __u64 *acc)
+{
+	*acc += i;
+	return 0;
+}
+
+/* Tail-call target with a callback: the callback's address is a slot of this program. */
+SEC("xdp") int tail_loop(struct xdp_md *ctx)
+{
+	__u64 acc = 0;
+	bpf_loop(4, add_cb, &acc, 0);
+	return acc == 6 ? XDP_DROP : XDP_ABORTED;
+}
+
 SEC("xdp") int tail_entry(struct xdp_md *ctx)
 {
 	bpf_tail_call(ctx, &jumps, ctx->rx_queue_index);

@@ -129,7 +129,7 @@ function callback(env: XdpEnv, m: Machine, target: number, args: ReadonlyArray<[
     m.regs[2 * (i + 1)] = args[i][0];
     m.regs[2 * (i + 1) + 1] = args[i][1];
   }
-  m.exec(imageOf(env.program), target);
+  m.exec(m.current ?? imageOf(env.program), target);
   const r0 = (BigInt(m.regs[1] >>> 0) << 32n) | BigInt(m.regs[0] >>> 0);
   m.regs.set(saved);
   return r0;

@@ -151,6 +151,15 @@ export class Machine {
   /** Runs an image from `entry` in a new frame; arguments are already in regs r1..r5. */
   exec(img: Image, entry: number): void {
     const ld = this.lddwValues(img);
-    this.tiers[this.tier](this, img, ld, entry);
+    const prev = this.current;
+    this.current = img;
+    try {
+      this.tiers[this.tier](this, img, ld, entry);
+    } finally {
+      this.current = prev;
+    }
   }
+
+  /** The image whose code is running (callbacks' function pointers are slots in it). */
+  current: Image | undefined = undefined;
 }
