@@ -2,7 +2,8 @@
 // recorded verdict) and the kernel's verifier selftests (expected = the running kernel's verdict
 // when the oracle can load them, else the test's own __success/__failure tag). Prints one row
 // per suite: total, agree, unsound (we accept, kernel rejects), imprecise (we reject, kernel
-// accepts), errors (our verifier could not decide), and overall agreement.
+// accepts), errors (our verifier could not decide), and overall agreement; for agreeing
+// rejections also whether our message, bpf/ code and C line match the kernel's.
 //
 // Only XDP programs are run: our verifier models the XDP context only. Socket-filter and tc
 // programs of the selected selftest files are counted in "other types" and not run.
@@ -20,7 +21,7 @@ import { ensureKernelSource } from '../support/kernelSource';
 import { kernelLoad, oracleAvailable } from '../support/oracle';
 import { listVerifierSelftests, loadSelftest, type SelftestExpectation } from '../support/selftests';
 
-type VerifyFn = (program: Program, obj: LoadedObject, opts?: { cancel?: Int32Array }) => VerifyResult;
+type VerifyFn = (program: Program, obj: LoadedObject, opts?: { cancel?: Int32Array; log?: boolean }) => VerifyResult;
 
 /** The selftest files the issue names; verifier_bounds* is a prefix. */
 export const SELFTESTS_OF_INTEREST = [
@@ -37,7 +38,7 @@ export interface Disagreement {
   /** The kernel's message (or the selftest's expected messages). */
   readonly kernelMessage: string;
   readonly ourMessage: string;
-  readonly kind: 'unsound' | 'imprecise' | 'error' | 'code' | 'line';
+  readonly kind: 'unsound' | 'imprecise' | 'error' | 'code' | 'line' | 'msg';
 }
 
 export interface SuiteRow {
@@ -50,6 +51,12 @@ export interface SuiteRow {
   /** Fixtures: rejections where our first finding has the annotated bpf/ code. */
   codeMatch?: number;
   codeTotal?: number;
+  /**
+   * Agreeing rejections whose message matches: fixtures, our first finding's message equals the
+   * kernel's recorded first error line; selftests, every __msg substring appears in our log.
+   */
+  msgMatch: number;
+  msgTotal: number;
   /** Fixtures: agreeing rejections with a `// ^` marker where our finding is on the marker's line. */
   lineMatch?: number;
   lineTotal?: number;
@@ -118,7 +125,7 @@ class Watchdog {
 }
 
 function emptyRow(suite: string): SuiteRow {
-  return { suite, total: 0, agree: 0, unsound: 0, imprecise: 0, errors: 0, otherTypes: 0, tagVsKernel: 0, ms: 0 };
+  return { suite, total: 0, agree: 0, unsound: 0, imprecise: 0, errors: 0, msgMatch: 0, msgTotal: 0, otherTypes: 0, tagVsKernel: 0, ms: 0 };
 }
 
 function firstMessage(r: VerifyResult): string {
@@ -141,10 +148,10 @@ function tally(row: SuiteRow, out: Disagreement[], program: string, expected: 'a
   }
 }
 
-function runOne(verify: VerifyFn, dog: Watchdog, p: Program, obj: LoadedObject): VerifyResult {
+function runOne(verify: VerifyFn, dog: Watchdog, p: Program, obj: LoadedObject, log = false): VerifyResult {
   dog.arm();
   try {
-    return verify(p, obj, { cancel: dog.flag });
+    return verify(p, obj, { cancel: dog.flag, log });
   } catch (e) {
     return {
       verdict: 'error',
@@ -249,6 +256,11 @@ export async function runConformance(verify: VerifyFn, opts: ConformanceOptions 
           const r = runOne(verify, dog, p, loaded.value);
           tally(row, dis, `${file}:${p.name}`, rec.verdict, r, rec.message);
           const a = ann.programs.find((x) => x.name === p.name);
+          if (rec.verdict === 'reject' && r.verdict === 'reject') {
+            row.msgTotal++;
+            if (firstMessage(r) === rec.message) row.msgMatch++;
+            else dis.push({ suite: row.suite, program: `${file}:${p.name}`, expected: 'reject', ours: 'reject', kernelMessage: rec.message, ourMessage: firstMessage(r), kind: 'msg' });
+          }
           if (rec.verdict === 'reject' && r.verdict === 'reject' && a?.line !== undefined) {
             row.lineTotal!++;
             const ourLine = r.findings[0]?.range.start.line;
@@ -307,6 +319,14 @@ export async function runConformance(verify: VerifyFn, opts: ConformanceOptions 
             }
             const r = runOne(verify, dog, p, st.object);
             tally(row, dis, `${file}:${t.name}`, expected, r, msg);
+            if (expected === 'reject' && r.verdict === 'reject' && t.msgs.length > 0 && t.verdict === 'reject') {
+              row.msgTotal++;
+              const withLog = runOne(verify, dog, p, st.object, true);
+              const text = [...(withLog.log ?? []), ...withLog.findings.map((f) => f.message)].join('\n');
+              const missing = t.msgs.filter((m) => !text.includes(m));
+              if (missing.length === 0) row.msgMatch++;
+              else dis.push({ suite: row.suite, program: `${file}:${t.name}`, expected, ours: 'reject', kernelMessage: missing.join(' … '), ourMessage: firstMessage(r), kind: 'msg' });
+            }
           }
           row.ms += performance.now() - t0;
           if (interest) rows.push(row);
@@ -322,16 +342,17 @@ export async function runConformance(verify: VerifyFn, opts: ConformanceOptions 
 }
 
 export function formatReport(rep: ConformanceReport, details: boolean): string {
-  const head = ['suite', 'total', 'agree', 'unsound', 'imprecise', 'errors', 'agree%', 'codes', 'lines', 'other types', 'tag≠kernel'];
+  const head = ['suite', 'total', 'agree', 'unsound', 'imprecise', 'errors', 'agree%', 'msgs', 'codes', 'lines', 'other types', 'tag≠kernel'];
   const lines = rep.rows.map((r) => [
     r.suite, String(r.total), String(r.agree), String(r.unsound), String(r.imprecise), String(r.errors),
     r.total ? ((100 * r.agree) / r.total).toFixed(1) : '-',
+    r.msgTotal ? `${r.msgMatch}/${r.msgTotal}` : '',
     r.codeTotal !== undefined ? `${r.codeMatch}/${r.codeTotal}` : '',
     r.lineTotal !== undefined ? `${r.lineMatch}/${r.lineTotal}` : '',
     r.otherTypes ? String(r.otherTypes) : '', r.tagVsKernel ? String(r.tagVsKernel) : '',
   ]);
   lines.push(['overall', String(rep.total), String(rep.agree), String(rep.unsound), String(rep.imprecise), String(rep.errors),
-    rep.total ? ((100 * rep.agree) / rep.total).toFixed(2) : '-', '', '', '', '']);
+    rep.total ? ((100 * rep.agree) / rep.total).toFixed(2) : '-', '', '', '', '', '']);
   const w = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const fmt = (l: string[]): string => l.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ');
   const out = [fmt(head), w.map((n) => '-'.repeat(n)).join('  '), ...lines.slice(0, -1).map(fmt), w.map((n) => '-'.repeat(n)).join('  '), fmt(lines[lines.length - 1])];
@@ -340,9 +361,9 @@ export function formatReport(rep: ConformanceReport, details: boolean): string {
     for (const d of rep.disagreements) out.push(`  [${d.kind}] ${d.program}: expected ${d.expected}, ours ${d.ours}; kernel: ${d.kernelMessage.slice(0, 160)}; ours: ${d.ourMessage.slice(0, 160)}`);
     if (rep.notes.length) out.push('', 'notes:', ...rep.notes.map((n) => `  ${n}`));
   } else {
-    const counts = { unsound: 0, imprecise: 0, error: 0, code: 0, line: 0 };
+    const counts = { unsound: 0, imprecise: 0, error: 0, code: 0, line: 0, msg: 0 };
     for (const d of rep.disagreements) counts[d.kind]++;
-    out.push('', `${rep.disagreements.length} disagreements (unsound ${counts.unsound}, imprecise ${counts.imprecise}, error ${counts.error}, code mismatch ${counts.code}, line mismatch ${counts.line}); ${rep.notes.length} notes. --details lists them.`);
+    out.push('', `${rep.disagreements.length} disagreements (unsound ${counts.unsound}, imprecise ${counts.imprecise}, error ${counts.error}, code mismatch ${counts.code}, line mismatch ${counts.line}, message mismatch ${counts.msg}); ${rep.notes.length} notes. --details lists them.`);
   }
   return out.join('\n');
 }
