@@ -180,7 +180,7 @@ function memAccess(env: Env, regno: number, r: Reg, size: number, write: boolean
       checkPktAccess(env, regno, r, 0, size);
       return;
     case 'fp': {
-      const [lo, hi] = stackBounds(regno, r, 0, size, 'helper');
+      const [lo, hi] = stackBounds(regno, r, 0, size, env.kver >= 614 ? (write ? 'helperWrite' : 'helperRead') : 'helper');
       stackHelperAccess(env, env.cur.frames[r.frame]!, regno, lo, hi, write, uninitOk);
       return;
     }
@@ -272,10 +272,12 @@ function retReg(env: Env, ret: RetKind, map: number, allocSize: number, acquire:
     case 'sock_or_null':
     case 'sock_common_or_null':
     case 'tcp_sock_or_null': {
+      newId(env);
       const refId = acquire ? addRef(env, slot, 'sock') : 0;
       return Reg.ptr(ret, { id: refId || newId(env), refId });
     }
     case 'ringbuf_mem_or_null': {
+      newId(env); // the kernel numbers the maybe-NULL id first, then the reference
       const refId = addRef(env, slot, 'ringbuf');
       return Reg.ptr('ringbuf_mem_or_null', { id: refId, refId, memSize: allocSize });
     }

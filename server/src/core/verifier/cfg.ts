@@ -11,6 +11,8 @@ import { xdpHelper } from './helpers';
 export interface Cfg {
   /** Instructions at which states are checkpointed and compared. */
   readonly prune: Uint8Array;
+  /** Loop heads (targets of back-edges) and may_goto: checkpoints are always taken there. */
+  readonly force: Uint8Array;
   /** Live-in register bitmask (r0..r9) per slot. */
   readonly live: Uint16Array;
   /** Subprogram start slots, sorted, entry (0) first. */
@@ -125,7 +127,34 @@ export function buildCfg(insns: readonly Insn[]): Cfg {
         selfLoop ? 'A jump to itself loops forever, leaving the following instructions unreachable.' : 'This instruction can never execute; the kernel refuses dead code.');
     }
   }
-  return { prune, live: liveness(insns), subStarts };
+  const force = new Uint8Array(n);
+  // Back-edges by iterative DFS (gray = on the DFS stack), as check_cfg marks loop heads.
+  const color = new Uint8Array(n);
+  for (const s of subStarts) {
+    if (color[s]) continue;
+    const stack: Array<[number, number]> = [[s, 0]];
+    color[s] = 1;
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      const succ = successors(insns, top[0]);
+      if (top[1] < succ.length) {
+        const t = succ[top[1]++]!;
+        if (t >= n) continue;
+        if (color[t] === 1) {
+          force[t] = 1;
+          prune[t] = 1;
+        } else if (color[t] === 0) {
+          color[t] = 1;
+          stack.push([t, 0]);
+        }
+      } else {
+        color[top[0]] = 2;
+        stack.pop();
+      }
+    }
+  }
+  for (let pc = 0; pc < n; pc++) if (!insns[pc]!.tail && insns[pc]!.code === (Cls.JMP | JmpOp.JCOND)) force[pc] = 1;
+  return { prune, force, live: liveness(insns), subStarts };
 }
 
 function useDef(i: Insn): [number, number] {

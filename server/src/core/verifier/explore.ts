@@ -85,7 +85,7 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
       const list = stored[pc] ?? (stored[pc] = []);
       const live = cfg.live[pc]!;
       let pruned = false;
-      const force = insns[pc]!.code === (Cls.JMP | JmpOp.JCOND);
+      const force = cfg.force[pc] === 1;
       let addNew = force || (jmps - prevJmps >= 2 && env.processed - prevInsns >= 8);
       // At a callback's entry the helper bounds the number of calls: reaching a state an earlier
       // (still running) entry subsumes means the iterations converged (the kernel's callback_calls rule).

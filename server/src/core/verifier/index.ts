@@ -86,11 +86,12 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
       verdict = 'reject';
       const slot = env.cur?.pc ?? 0;
       // an unreleased reference is best shown where it was acquired
-      const at = e.code === 'bpf/ref-leak' && typeof e.data.allocInsn === 'number' ? e.data.allocInsn : slot;
-      const { range, file } = sourceRange(program, at);
+      const { range, file } = sourceRange(program, slot);
       if (env.log) {
         if (env.cur) env.log.push(`${slot}: ${stateStr(env, env.cur)}`);
         env.log.push(e.kmsg);
+        const more = e.data.moreLines;
+        if (Array.isArray(more)) for (const l of more) env.log.push(String(l));
         env.log.push(`processed ${env.processed} insns (limit ${env.insnLimit}) max_states_per_insn 0 total_states ${out.totalStates} peak_states ${out.peakStates} mark_read 0`);
       }
       findings.push({

@@ -93,6 +93,12 @@ function execAtomic(env: Env, insn: Insn, size: number): void {
   }
 }
 
+/** The variable offset as the kernel prints it in alignment errors (6.18: the value when constant). */
+function varOffStr(env: Env, r: Reg): string {
+  if (env.kver >= 613 && sc.isConst(r.val)) return BigInt.asIntN(64, sc.constValue(r.val)).toString();
+  return sc.tnumStr(r.val);
+}
+
 /** get_reg_width(reg) <= bits: the value's unsigned maximum fits. */
 export function fitsBits(r: Reg, bits: number): boolean {
   return bits >= 64 || r.val.umax < 1n << BigInt(bits);
@@ -111,7 +117,7 @@ export function access(env: Env, regno: number, ptr: Reg, off: number, size: num
   switch (ptr.kind) {
     case 'fp': {
       if (!sc.aligned(ptr.val, ptr.off + off, size)) {
-        throw new Reject('bpf/misaligned', `misaligned stack access off ${sc.tnumStr(ptr.val)}+${ptr.off}+${off} size ${size}`,
+        throw new Reject('bpf/misaligned', `misaligned stack access off ${varOffStr(env, ptr)}+${ptr.off}+${off} size ${size}`,
           `The kernel requires stack accesses to be aligned to their size (${size} bytes), even on x86-64.`);
       }
       const [lo, hi] = stackBounds(regno, ptr, off, size, t);
@@ -218,7 +224,7 @@ export function checkPktAccess(_env: Env, regno: number, ptr: Reg, off: number, 
       ptr.range === 0
         ? `Bytes ${o}..${o + size - 1} of the packet are read but no comparison with data_end proves the packet is that long on this path. Add a check like \`if (data + ${o + size} > data_end) return XDP_DROP;\`.`
         : `Only ${ptr.range} bytes from this pointer are proven readable (by a comparison with data_end), but the access reaches byte ${o + size}. Extend the bounds check to cover ${o + size} bytes.`,
-      { off: o, size, range: ptr.range, need: o + size });
+      { off: o, size, range: ptr.range, need: o + size, moreLines: [`R${regno} offset is outside of the packet`] });
   }
 }
 
@@ -233,6 +239,14 @@ function checkRegion(env: Env, regno: number, ptr: Reg, off: number, size: numbe
       : what === 'key' ? `invalid access to map key, key_size=${memSize} off=${at} size=${size}`
         : `invalid access to memory, mem_size=${memSize} off=${at} size=${size}`;
     throw new Reject(what === 'mem' ? 'bpf/mem-access' : 'bpf/map-bounds', kmsg, detail, { off: Number(at), size, valueSize: memSize, reg: regStr(env, ptr) });
+  };
+  const failMax = (at: bigint, detail: string): never => {
+    try {
+      return fail(at, detail);
+    } catch (e) {
+      if (e instanceof Reject) throw new Reject(e.code, e.kmsg, e.explanation, { ...e.data, moreLines: [`R${regno} max value is outside of the allowed memory range`] });
+      throw e;
+    }
   };
   const within = (at: bigint): boolean => at >= 0n && size > 0 && at + BigInt(size) <= BigInt(memSize);
   if (sc.isConst(v)) {
@@ -249,7 +263,7 @@ function checkRegion(env: Env, regno: number, ptr: Reg, off: number, size: numbe
     try {
       fail(lo, 'The smallest possible offset is outside the value.');
     } catch (e) {
-      if (e instanceof Reject) throw new Reject(e.code, e.kmsg, `${e.explanation} (R${regno} min value is outside of the allowed memory range)`, e.data);
+      if (e instanceof Reject) throw new Reject(e.code, e.kmsg, e.explanation, { ...e.data, moreLines: [`R${regno} min value is outside of the allowed memory range`] });
       throw e;
     }
   }
@@ -258,7 +272,7 @@ function checkRegion(env: Env, regno: number, ptr: Reg, off: number, size: numbe
       'The index has no upper bound; compare it with the number of elements first.', { umax: String(v.umax) });
   }
   const hi = v.umax + BigInt(o);
-  if (!within(hi)) fail(hi, `The index can reach ${v.umax}, so the access may cover bytes up to ${hi + BigInt(size) - 1n} of a ${memSize}-byte ${what === 'map' ? 'map value' : 'region'}. Bound the index so the access stays inside.`);
+  if (!within(hi)) failMax(hi, `The index can reach ${v.umax}, so the access may cover bytes up to ${hi + BigInt(size) - 1n} of a ${memSize}-byte ${what === 'map' ? 'map value' : 'region'}. Bound the index so the access stays inside.`);
 }
 
 /** Socket pointers from bpf_sk_lookup_*: read-only struct bpf_sock fields (bpf_sock_is_valid_access). */

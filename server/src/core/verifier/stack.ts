@@ -6,16 +6,17 @@ import { Reject, type Env } from './env';
 import { sc } from './sc';
 import { ownStack, Reg, SB, STACK_SIZE, type Frame } from './state';
 
-export type Access = 'read' | 'write' | 'helper';
+/** helperRead/helperWrite: helper memory arguments as 6.14+ kernels word them (read from / write to). */
+export type Access = 'read' | 'write' | 'helper' | 'helperRead' | 'helperWrite';
 
-const EXTRA: Record<Access, string> = { read: ' read from', write: ' write to', helper: ' indirect access to' };
+const EXTRA: Record<Access, string> = { read: ' read from', write: ' write to', helper: ' indirect access to', helperRead: ' read from', helperWrite: ' write to' };
 
 /** Bounds of a stack access [lo, hi) relative to fp; throws the kernel's error when outside. */
 export function stackBounds(regno: number, ptr: Reg, off: number, size: number, t: Access): [number, number] {
   const base = ptr.off + off;
   if (sc.isConst(ptr.val)) {
     const lo = Number(BigInt.asIntN(64, sc.constValue(ptr.val))) + base;
-    if (lo < -STACK_SIZE || lo + size > 0 || size <= 0 && t !== 'helper') {
+    if (lo < -STACK_SIZE || lo + size > 0 || (size <= 0 && !t.startsWith('helper'))) {
       throw new Reject('bpf/stack-bounds', `invalid${EXTRA[t]} stack R${regno} off=${lo} size=${size}`,
         `The access touches stack bytes ${lo}..${lo + size - 1} relative to r10; the frame is r10-512..r10-1.`, { off: lo, size });
     }

@@ -7,8 +7,9 @@ import { Reject, type Env } from './env';
 
 const MAX_BPF_STACK = 512;
 
+/** round_up_stack_depth with the JIT requested (x86-64): multiples of 16. */
 function roundUp(d: number): number {
-  return Math.ceil(Math.max(d, 1) / 32) * 32;
+  return Math.ceil(d / 16) * 16;
 }
 
 export function checkStackDepth(env: Env, subStarts: readonly number[]): void {
