@@ -54,7 +54,7 @@ if (!clangAvailable()) {
   const packets = generatePackets(42, 64).filter((p) => p.bytes.length >= 14);
   for (const tier of ['interp', 'jit'] as const) {
     const maps = createMaps(obj);
-    for (const p of packets) run(prog, obj, { packet: p.bytes, maps, tier, repeat: 200 }); // warm-up
+    for (let w = 0; w < 3; w++) for (const p of packets) run(prog, obj, { packet: p.bytes, maps, tier, repeat: 1000 }); // warm-up (JIT: lets V8 optimise the generated function)
     let steps = 0, ns = 0, runs = 0;
     const REPEAT = 2000;
     for (const p of packets) {

@@ -23,7 +23,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'format', value: true, choices: ['text', 'json'], arg: 'text|json', help: 'output form (default text)' },
   { name: 'packet', value: true, repeat: true, arg: 'HEX', help: 'a packet as hex bytes (spaces and colons allowed); repeatable' },
   { name: 'pcap', value: true, arg: 'FILE', help: 'packets from a pcap or pcapng capture' },
-  { name: 'tier', value: true, choices: ['interp', 'jit'], arg: 'interp|jit', help: 'execution tier (default jit)' },
+  { name: 'tier', value: true, choices: ['interp', 'jit'], arg: 'interp|jit', help: 'execution tier (default interp: a few short runs do not repay the JIT compile)' },
   { name: 'fresh-maps', help: 'start every packet with fresh maps (as separate test runs would)' },
   { name: 'ingress-ifindex', value: true, arg: 'N', help: 'xdp_md->ingress_ifindex (default 1)' },
   { name: 'rx-queue', value: true, arg: 'N', help: 'xdp_md->rx_queue_index (default 0)' },
@@ -156,7 +156,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   for (const p of packets) {
     if (args.has('fresh-maps')) maps = createMaps(obj);
     results.push(run(prog, obj, {
-      packet: p.bytes, maps, tier: (args.get('tier') as 'interp' | 'jit' | undefined) ?? 'jit',
+      packet: p.bytes, maps, tier: (args.get('tier') as 'interp' | 'jit' | undefined) ?? 'interp',
       ...(driverName !== undefined ? { driver: driverName } : {}),
       ctx: { ingressIfindex: ingress ?? 1, rxQueueIndex: queue ?? 0 },
       ...(stepLimit !== undefined ? { stepLimit } : {}),
