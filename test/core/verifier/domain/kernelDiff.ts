@@ -45,7 +45,11 @@ export interface Expect {
   taken: Map<number, Map<number, string>>;
 }
 
-export interface Case { insns: Insn[]; expect: Expect; listing: string }
+export interface Case {
+  insns: Insn[]; expect: Expect; listing: string;
+  /** A jump whose edge the domain found empty although is_branch_taken could not decide it. */
+  refuted?: { insn: number; edge: 'taken' | 'fall' };
+}
 
 const IMMS = [0, 1, -1, 2, 7, 8, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x7fffffff, -0x80000000, -2, -0x100, 0x10000,
   0x12345678, 0x40, 0x3f, 0x1f, 0x20];
@@ -112,6 +116,7 @@ export function buildCase(steps: readonly Step[]): Case {
   // r6 and r7 share a kernel scalar id after a movsx that cannot sign-extend; the kernel then refines
   // both on a branch (sync_linked_regs), which is interpreter business: stop at a jump while linked.
   let linked = false;
+  let refuted: Case['refuted'];
   for (const st of steps) {
     const idx = pre.length + body.length;
     const dst = st.dst;
@@ -182,6 +187,17 @@ export function buildCase(steps: readonly Step[]): Case {
         if (useReg) m.set(other, Scalar.toString(br.ifTrue[1]));
         taken.set(idx, m);
       }
+      if (br.taken === -1 && (!br.ifTrue || !br.ifFalse)) {
+        refuted = { insn: idx, edge: br.ifTrue ? 'fall' : 'taken' };
+        // The kernel explores the edge anyway; compare its state with Scalar.branch's kernelDead.
+        const dead = br.ifTrue ? br.kernelDead?.ifFalse : br.kernelDead?.ifTrue;
+        if (dead) {
+          const m = new Map<number, string>();
+          m.set(dst, Scalar.toString(dead[0]));
+          if (useReg) m.set(other, Scalar.toString(dead[1]));
+          (br.ifTrue ? after : taken).set(idx, m);
+        }
+      }
       if (br.taken === 1 || !br.ifFalse) break; // the fall-through is not explored (or is dead for us)
       regs[dst] = br.ifFalse[0];
       if (useReg) regs[other] = br.ifFalse[1];
@@ -200,7 +216,7 @@ export function buildCase(steps: readonly Step[]): Case {
     { code: 0x95, dst: 0, src: 0, off: 0, imm: 0, text: 'exit' },
   ];
   const insns = [...pre, ...body, ...post];
-  return { insns, expect: { after, taken }, listing: insns.map((i, n) => `${n}: ${i.text}`).join('\n') };
+  return { insns, expect: { after, taken }, listing: insns.map((i, n) => `${n}: ${i.text}`).join('\n'), ...(refuted ? { refuted } : {}) };
 }
 
 /** Strips what the domain does not model: ids (id=N, id=N+K) and precision marks. */

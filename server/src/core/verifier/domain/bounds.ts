@@ -126,10 +126,12 @@ export function updateBounds64(w: W): void {
   if (umax < w.umax) w.umax = umax;
   // When the u64 range and the tnum share exactly one value, the register is that constant (the running
   // 6.18 kernel does this; checked by kernelDiff.test.ts). Sound: the value set is the intersection.
-  if (m !== 0n && w.umin <= w.umax) {
+  // (Like the kernel, also applied to an empty range umin > umax, which then becomes a constant.)
+  if (m !== 0n) {
     if (m === M64) {
-      // Every value is a member: one shared value only when the range is a single value.
-      if (w.umin === w.umax) markKnown(w, w.umin);
+      // Every value is a member, so umin is one and the next member is umin + 1 (saturating).
+      const next = w.umin === M64 ? M64 : w.umin + 1n;
+      if (next > w.umax) markKnown(w, w.umin);
       return;
     }
     const lsb = m & -m;
@@ -591,7 +593,7 @@ function syncU32(w: W): boolean {
     if (v > umin) umin = v;
     if (tmax < umax) umax = tmax;
   }
-  if (m !== 0 && umin <= umax) {
+  if (m !== 0) {
     const c = collapse32(v, m, umin, umax);
     if (c >= 0) {
       const bc = BigInt(c);

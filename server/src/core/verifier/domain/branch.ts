@@ -23,6 +23,14 @@ export interface BranchResult {
   readonly ifTrue: [Scalar, Scalar] | null;
   /** Refined (a, b) on the fall-through edge; null when it cannot be taken. */
   readonly ifFalse: [Scalar, Scalar] | null;
+  /**
+   * Present when `taken` is -1 but refinement proved an edge empty (its entry above is null). The
+   * kernel cannot tell: it explores such an edge anyway, after its bounds sanity check resets the
+   * offending register's ranges to unbounded (the tnum is kept). These are those states, for an
+   * interpreter that wants to follow the kernel onto dead paths (observed with Linux 6.18: the log shows
+   * the edge explored, e.g. `R6=0` where the refined tnum became the constant 0).
+   */
+  readonly kernelDead?: { readonly ifTrue?: [Scalar, Scalar]; readonly ifFalse?: [Scalar, Scalar] };
 }
 
 function isConstW(s: Scalar, is32: boolean): boolean {
@@ -274,13 +282,23 @@ function refine(r1: W, r2: W, op: number, is32: boolean): void {
 const A: W = newW();
 const B: W = newW();
 
+let lastDead: [Scalar, Scalar] | undefined;
+
 function edge(a: Scalar, b: Scalar, op: number, is32: boolean): [Scalar, Scalar] | null {
   const wa = load(A, a);
   const wb = load(B, b);
   refine(wa, wb, op, is32);
   sync(wa);
   sync(wb);
-  if (!wellFormed(wa) || !wellFormed(wb)) return null;
+  const okA = wellFormed(wa);
+  const okB = wellFormed(wb);
+  if (!okA || !okB) {
+    // What the kernel continues with: __mark_reg_unbounded on each register failing the check.
+    if (!okA) { markUnbounded64(wa); markUnbounded32(wa); }
+    if (!okB) { markUnbounded64(wb); markUnbounded32(wb); }
+    lastDead = Object.freeze([freeze(wa), freeze(wb)]) as [Scalar, Scalar];
+    return null;
+  }
   // Keep the input objects when nothing changed (cheap equality and fewer objects for the caller).
   return Object.freeze([sameAs(wa, a) ? a : freeze(wa), sameAs(wb, b) ? b : freeze(wb)]) as [Scalar, Scalar];
 }
@@ -316,8 +334,15 @@ function branchUncached(op: number, a: Scalar, b: Scalar, is32: boolean): Branch
   const taken = branchTaken(a, b, op, is32);
   if (taken === 1) return { taken, ifTrue: Object.freeze([a, b]) as [Scalar, Scalar], ifFalse: null };
   if (taken === 0) return { taken, ifTrue: null, ifFalse: Object.freeze([a, b]) as [Scalar, Scalar] };
+  lastDead = undefined;
   const ifFalse = edge(a, b, revOpcode(op), is32);
+  const deadFalse = lastDead;
+  lastDead = undefined;
   const ifTrue = edge(a, b, op, is32);
+  const deadTrue = lastDead;
+  if (deadFalse || deadTrue) {
+    return { taken, ifTrue, ifFalse, kernelDead: Object.freeze({ ...(deadTrue ? { ifTrue: deadTrue } : {}), ...(deadFalse ? { ifFalse: deadFalse } : {}) }) };
+  }
   return { taken, ifTrue, ifFalse };
 }
 

@@ -151,16 +151,17 @@ export function tnumMul(a: TnumT, b: TnumT): TnumT {
 }
 
 /**
- * The smallest member of t strictly greater than z, or 2^64 when there is none. With y = z + 1: find the
+ * The smallest member of t strictly greater than z, or t's largest member when there is none (the
+ * kernel's tnum_step saturates this way; observed through the verifier log of Linux 6.18). With y = z + 1: find the
  * highest bit where y disagrees with a known bit of t. If t has a 1 there, keep y above it, take that 1
  * and the smallest tail. If t has a 0 there, y's prefix is too big: set the lowest unknown bit above it
  * where y has a 0 (none: no member) and take the smallest tail below it.
  */
 export function tnumStep(t: TnumT, z: bigint): bigint {
-  const NONE = 0x10000000000000000n;
   const v = t.value;
   const m = t.mask;
-  if (z >= (v | m)) return NONE;
+  const NONE = v | m;
+  if (z >= NONE) return NONE;
   const y = z + 1n;
   if (y <= v) return v;
   const diff = (y ^ v) & ~m & M64;
@@ -174,10 +175,10 @@ export function tnumStep(t: TnumT, z: bigint): bigint {
   return (y & ~((p << 1n) - 1n)) | p | (v & (p - 1n));
 }
 
-/** Number version of tnumStep for a tnum and z below 2^32 (returns 2^33 for none). */
+/** Number version of tnumStep for a tnum below 2^32 and z below 2^53 (saturating the same way). */
 export function tnumStep32(v: number, m: number, z: number): number {
-  const NONE = 0x200000000;
-  if (z >= ((v | m) >>> 0)) return NONE;
+  const NONE = (v | m) >>> 0;
+  if (z >= NONE) return NONE;
   const y = z + 1;
   if (y <= v) return v;
   const diff = ((y ^ v) & ~m) >>> 0;
