@@ -23,6 +23,7 @@ interface Locator {
   boundingBox(): Promise<{ x: number; y: number; width: number; height: number } | null>;
   innerText(): Promise<string>;
   waitFor(o: { state?: string; timeout?: number }): Promise<void>;
+  click(): Promise<void>;
 }
 interface Page {
   goto(url: string, o?: { timeout?: number }): Promise<unknown>;
@@ -51,13 +52,27 @@ afterAll(async () => {
   }
 });
 
+let currentPage: Page | undefined;
+
+async function openFromExplorer(page: Page, name: string): Promise<void> {
+  const row = page.locator(`.explorer-folders-view .monaco-list-row >> text=${name}`).first();
+  await row.waitFor({ timeout: 30_000 });
+  await row.click();
+  await until(`${name} in the editor`, async () => (await page.locator(`.tab.active >> text=${name}`).count()) > 0, 20_000);
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.waitForTimeout(500);
+}
+
+/** Waits for a condition; on timeout keeps a screenshot of the workbench (path in the error). */
 async function until(what: string, pred: () => Promise<boolean>, ms: number): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     if (await pred()) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`timed out waiting for ${what}`);
+  const shot = join(tmpdir(), `xdp-e2e-failure-${Date.now()}.png`);
+  await currentPage?.screenshot({ path: shot }).catch(() => undefined);
+  throw new Error(`timed out waiting for ${what} (screenshot: ${shot})`);
 }
 
 describe('VS Code (code-server) with the packaged extension', () => {
@@ -76,6 +91,7 @@ describe('VS Code (code-server) with the packaged extension', () => {
     const ws = join(dataDir, 'ws');
     mkdirSync(ws);
     writeFileSync(join(ws, 'typo.bpf.c'), readFileSync(join(ROOT, 'test', 'lsp', 'fixtures', 'typo.bpf.c')));
+    writeFileSync(join(ws, 'xdp_verifier_reject.c'), readFileSync(join(ROOT, 'examples', 'xdp_verifier_reject.c')));
     server = spawn(cs, [...common, '--auth', 'none', '--bind-addr', `127.0.0.1:${PORT}`, '--disable-workspace-trust', '--disable-telemetry', '--disable-update-check', ws], {
       env,
       detached: true,
@@ -88,6 +104,7 @@ describe('VS Code (code-server) with the packaged extension', () => {
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    currentPage = page;
     await until('code-server', async () => {
       try {
         await page.goto(`http://127.0.0.1:${PORT}/?folder=${encodeURIComponent(ws)}`, { timeout: 5000 });
@@ -98,11 +115,8 @@ describe('VS Code (code-server) with the packaged extension', () => {
     }, 60_000);
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.waitForTimeout(4000);
-    await page.keyboard.press('Control+P');
-    await page.keyboard.type('typo.bpf.c', { delay: 30 });
-    await page.waitForTimeout(800);
-    await page.keyboard.press('Enter');
-    await page.waitForTimeout(1500);
+    // Open through the Explorer: a focused chat input would swallow Ctrl+P.
+    await openFromExplorer(page, 'typo.bpf.c');
     await page.keyboard.press('Control+S');
 
     mkdirSync(SHOTS, { recursive: true });
@@ -130,5 +144,26 @@ describe('VS Code (code-server) with the packaged extension', () => {
     await page.keyboard.press('Control+S');
     await until('the squiggle to go away', async () => (await squiggle.count()) === 0, 60_000);
     expect(readFileSync(join(ws, 'typo.bpf.c'), 'utf8')).toContain('return XDP_PASS;');
+
+    // A verifier rejection: the bpf/pkt-bounds squiggle, its hover, and the AST-built bounds check.
+    await openFromExplorer(page, 'xdp_verifier_reject.c');
+    await until('the bpf/pkt-bounds squiggle', async () => (await squiggle.count()) > 0, 90_000);
+    const box2 = await squiggle.first().boundingBox();
+    await page.mouse.move(box2!.x + box2!.width / 2, box2!.y + box2!.height / 2);
+    await until('the pkt-bounds hover', async () => (await hover.count()) > 0 && (await hover.first().innerText()).includes('bpf/pkt-bounds'), 20_000);
+    await page.screenshot({ path: join(SHOTS, 'hover-pkt-bounds.png') });
+    await page.keyboard.press('Escape');
+    await page.mouse.click(box2!.x + box2!.width / 2, box2!.y + box2!.height / 2);
+    await page.keyboard.press('Control+.');
+    await until('the bounds-check quick-fix', async () => (await menu.count()) > 0 && (await menu.first().innerText()).includes('Check the packet bounds'), 20_000);
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(SHOTS, 'quickfix-pkt-bounds.png') });
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(500);
+    await page.keyboard.press('Control+S');
+    await until('the file to verify clean', async () => (await squiggle.count()) === 0, 60_000);
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(SHOTS, 'fixed-pkt-bounds.png') });
+    expect(readFileSync(join(ws, 'xdp_verifier_reject.c'), 'utf8')).toContain('if ((void *)(ip + 1) > data_end)');
   }, 600_000);
 });
