@@ -115,7 +115,7 @@ function analyzeInput(input: Input, driver: string | null, kernel: string | null
   if (input.kind === 'failed') return { path: input.path, diagnostics: input.problems, programs: [] };
   let analysed: FileReport;
   try {
-    analysed = analyzeObject(input.bytes, { path: input.path, driver, kernel });
+    analysed = analyzeObject(input.bytes, { path: input.path, driver, kernel, ...(input.returns ? { returns: input.returns } : {}) });
   } catch (e) {
     // A bug in the analysis must not hide the other files' results: report it on this file.
     const err = e instanceof Error ? e : new Error(String(e));

@@ -3,7 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Finding } from '../core/diagnostics/finding';
+import type { ReturnStmtInfo } from '../core/csource/returns';
 import { compile } from '../toolchain';
+import { sourceReturns } from '../toolchain/returns';
 import type { CliIo } from './io';
 
 export interface InputOptions {
@@ -13,7 +15,14 @@ export interface InputOptions {
 }
 
 export type Input =
-  | { readonly kind: 'object'; readonly path: string; readonly bytes: Uint8Array; readonly problems: Finding[] }
+  | {
+      readonly kind: 'object';
+      readonly path: string;
+      readonly bytes: Uint8Array;
+      readonly problems: Finding[];
+      /** The C file's return statements (C input only; undefined when clang's AST was unavailable). */
+      readonly returns?: ReturnStmtInfo[];
+    }
   | { readonly kind: 'failed'; readonly path: string; readonly problems: Finding[] };
 
 export type ReadOutcome = Input | { readonly kind: 'unreadable'; readonly message: string } | { readonly kind: 'fatal'; readonly message: string };
@@ -33,14 +42,14 @@ export async function readInput(path: string, io: CliIo, opts: InputOptions): Pr
     return { kind: 'unreadable', message: `cannot read ${path}: ${err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'is a directory' : err.message}` };
   }
   if (isElf(bytes)) return { kind: 'object', path, bytes, problems: [] };
-  const r = await compile({
-    file: abs,
-    includeDirs: [...opts.includeDirs],
-    defines: [...opts.defines],
-    ...(opts.clangPath === undefined ? {} : { clangPath: opts.clangPath }),
-  });
+  const clang = opts.clangPath === undefined ? {} : { clangPath: opts.clangPath };
+  // The AST (for placing return-code findings) is read while the object compiles.
+  const [r, returns] = await Promise.all([
+    compile({ file: abs, includeDirs: [...opts.includeDirs], defines: [...opts.defines], ...clang }),
+    sourceReturns({ file: abs, includeDirs: opts.includeDirs, defines: opts.defines, ...clang }),
+  ]);
   const missing = r.problems.find((p) => p.code === 'toolchain/clang-missing');
   if (missing) return { kind: 'fatal', message: missing.message };
-  if (r.ok && r.object) return { kind: 'object', path, bytes: r.object, problems: r.problems };
+  if (r.ok && r.object) return { kind: 'object', path, bytes: r.object, problems: r.problems, ...(returns ? { returns } : {}) };
   return { kind: 'failed', path, problems: r.problems };
 }

@@ -2,6 +2,7 @@
 // analyses for the selected driver and kernel -> one FileReport (core/report.ts). The CLI and
 // the language server's worker both call this; neither re-implements any stage.
 
+import { returnFor, type ReturnStmtInfo } from './csource/returns';
 import { Range, type Finding } from './diagnostics/finding';
 import { findDriver, KernelVersion } from './drivers/index';
 import { loadObject } from './loader/index';
@@ -23,6 +24,8 @@ export interface AnalyzeOptions {
   readonly cancel?: Int32Array;
   /** Override the program type of sections whose name libbpf does not recognise (e.g. 6 for XDP). */
   readonly progTypeOverride?: number;
+  /** The C file's return statements (toolchain/returns.ts), to put return-code findings on them. */
+  readonly returns?: readonly ReturnStmtInfo[];
 }
 
 /** Thrown (not returned) when the caller raised the cancel flag: a distinct outcome, not a failure. */
@@ -120,7 +123,7 @@ export function analyzeObjectDetail(bytes: Uint8Array, opts: AnalyzeOptions): Ob
       ...(xdp.returnValues ? { returnValues: xdp.returnValues } : {}),
       ...(xdp.headroom ? { headroom: xdp.headroom } : {}),
       requires: xdp.requires,
-      findings: [...vr.findings, ...xdp.findings],
+      findings: [...vr.findings, ...placeOnReturns(program, xdp.findings, opts.returns)],
     });
   }
   return { report: { path: opts.path, diagnostics, programs: reports }, object: obj, programs };
@@ -129,6 +132,39 @@ export function analyzeObjectDetail(bytes: Uint8Array, opts: AnalyzeOptions): Ob
 /** The version-1 report for one object. Throws AnalysisCancelled when `cancel` is raised. */
 export function analyzeObject(bytes: Uint8Array, opts: AnalyzeOptions): FileReport {
   return analyzeObjectDetail(bytes, opts).report;
+}
+
+const RETURN_CODES = new Set(['xdp/return-invalid', 'xdp/return-unsupported']);
+
+/**
+ * Moves return-code findings onto the `return` statement producing their value. Optimised code
+ * often materialises the constant under the branch before the return (and line_info names that
+ * line), so the defining instruction's line alone can point at an `if`. The statement chosen
+ * returns exactly that constant, at or after the definition's line.
+ */
+function placeOnReturns(program: Program, findings: readonly Finding[], returns: readonly ReturnStmtInfo[] | undefined): Finding[] {
+  if (!returns || returns.length === 0) return [...findings];
+  return findings.map((f) => {
+    if (!RETURN_CODES.has(f.code) || f.insn === undefined) return f;
+    const def = typeof f.data?.definedAt === 'number' ? f.data.definedAt : f.insn;
+    const defLine = lineAt(program, def);
+    if (defLine === undefined) return f;
+    const values = Array.isArray(f.data?.values) ? (f.data.values as number[]) : typeof f.data?.value === 'number' ? [f.data.value] : [];
+    for (const v of values) {
+      const r = returnFor(returns, defLine, v);
+      if (r) return { ...f, range: { start: { line: r.line, column: r.column }, end: { line: r.endLine, column: r.endColumn } } };
+    }
+    return f;
+  });
+}
+
+/** The C line of a slot, carrying the last line forward over slots without line_info. */
+function lineAt(program: Program, slot: number): number | undefined {
+  for (let s = Math.min(slot, program.lines.length - 1); s >= 0; s--) {
+    const l = program.lines[s];
+    if (l) return l.line;
+  }
+  return undefined;
 }
 
 function round(ms: number): number {

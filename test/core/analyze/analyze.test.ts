@@ -3,7 +3,9 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AnalysisCancelled, analyzeObject, analyzeObjectDetail } from '../../../server/src/core/analyze';
+import { readFileSync } from 'node:fs';
 import { compile } from '../../../server/src/toolchain';
+import { sourceReturns } from '../../../server/src/toolchain/returns';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const examples: Record<string, Uint8Array> = {};
@@ -38,6 +40,16 @@ describe('analyzeObject on the bundled examples', () => {
     expect(f?.severity).toBe('warning');
     expect(f?.message).toMatch(/152/); // 192 bytes of i40e headroom - 40 for struct xdp_frame
     expect(report.programs[0]!.headroom).toEqual({ push: null });
+  });
+
+  it('with the C source\'s return statements, the invalid action sits on the `return` producing it', async () => {
+    const file = join(ROOT, 'examples', 'xdp_invalid_action.c');
+    const returns = await sourceReturns({ file });
+    expect(returns?.length).toBe(5);
+    const report = analyzeObject(examples.xdp_invalid_action!, { path: 'x.c', driver: null, kernel: null, returns: returns! });
+    const f = report.programs[0]!.findings.find((x) => x.code === 'xdp/return-invalid')!;
+    const line = readFileSync(file, 'utf8').split('\n')[f.range.start.line - 1]!;
+    expect(line.slice(f.range.start.column - 1, f.range.end.column - 1)).toBe('return XDP_BOUNCE');
   });
 
   it('an invalid action is an error naming the value', () => {
