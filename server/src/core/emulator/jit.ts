@@ -65,63 +65,108 @@ function leaders(img: Image): boolean[] {
   return L;
 }
 
-const FLUSH = 'R[2]=l1;R[3]=h1;R[4]=l2;R[5]=h2;R[6]=l3;R[7]=h3;R[8]=l4;R[9]=h4;R[10]=l5;R[11]=h5;';
-const EXIT = `if(depth===0){R[0]=l0;R[1]=h0;m.leave();m.steps=S;return;}
-depth--;m.leave();t=saved.length-10;l6=saved[t];h6=saved[t+1];l7=saved[t+2];h7=saved[t+3];l8=saved[t+4];h8=saved[t+5];l9=saved[t+6];h9=saved[t+7];l10=saved[t+8];h10=saved[t+9];saved.length=t;pc=rets.pop();continue L;`;
-const CALL_LOCAL = (target: string, ret: number, slot: number) =>
-  `if(rets===null){rets=[];saved=[];}rets.push(${ret});saved.push(l6,h6,l7,h7,l8,h8,l9,h9,l10,h10);m.enter(${slot});l10=R[20];h10=R[21];depth++;pc=${target};continue L;`;
-const CALL_HELPER = (id: string, slot: number) =>
-  `${FLUSH}m.steps=S;t=m.helper(m,${id},${slot});S=m.steps;P=m.pollAt;l0=R[0];h0=R[1];if(t!==0){${EXIT}}`;
+/** Per-block compile state: registers cached in locals, and those written since the last sync. */
+interface Block {
+  readonly used: Set<number>;
+  readonly dirty: Set<number>;
+}
 
-function insnCode(img: Image, pc: number): string {
+/** Writes the dirty cached registers back to R (before anything that leaves the block or calls out). */
+function writeBack(b: Block): string {
+  let out = '';
+  for (const r of b.dirty) out += `R[${2 * r}]=l${r};R[${2 * r + 1}]=h${r};`;
+  b.dirty.clear();
+  return out;
+}
+
+/** Registers an instruction reads or writes through its operands (calls work on R directly). */
+function regsOf(img: Image, pc: number): { reads: number[]; writes: number[] } {
+  const c = img.code[pc];
+  const cls = c & 7;
+  const d = img.dst[pc], s = img.src[pc];
+  const x = (c & 8) !== 0;
+  if (c === 0x18) return { reads: [], writes: [d] };
+  if (cls === Cls.ALU || cls === Cls.ALU64) return { reads: x ? [d, s] : [d], writes: [d] };
+  if (cls === Cls.LDX) return { reads: [s], writes: [d] };
+  if (cls === Cls.ST) return { reads: [d], writes: [] };
+  if (cls === Cls.STX) {
+    if ((c & 0xe0) === Mode.ATOMIC) {
+      const imm = img.imm[pc];
+      if (imm === 0xf1) return { reads: [d, s, 0], writes: [0] };
+      return { reads: [d, s], writes: (imm & 1) !== 0 ? [s] : [] };
+    }
+    return { reads: [d, s], writes: [] };
+  }
+  if (cls === Cls.JMP || cls === Cls.JMP32) {
+    const op = c & 0xf0;
+    if (op === JmpOp.CALL) return { reads: x ? [d, 0] : [0], writes: [0] };
+    if (op === JmpOp.EXIT || op === JmpOp.JA || op === JmpOp.JCOND) return { reads: [], writes: [] };
+    return { reads: x ? [d, s] : [d], writes: [] };
+  }
+  return { reads: [], writes: [] };
+}
+
+const EXIT_R = `if(depth===0){m.leave();m.steps=S;return;}
+depth--;m.leave();t=saved.length-10;for(u=0;u<10;u++)R[12+u]=saved[t+u];saved.length=t;pc=rets.pop();continue L;`;
+const CALL_LOCAL = (target: string, ret: number, slot: number) =>
+  `if(rets===null){rets=[];saved=[];}rets.push(${ret});for(u=12;u<22;u++)saved.push(R[u]);m.enter(${slot});depth++;pc=${target};continue L;`;
+
+function insnCode(img: Image, pc: number, b: Block): string {
   const c = img.code[pc];
   const cls = c & 7;
   const off = img.off[pc];
   const imm = img.imm[pc];
   const o = operands(img, pc);
-  const badCall = `bad(m,img,${pc});`;
-  if (c === 0) return badCall;
-  if (cls === Cls.ALU || cls === Cls.ALU64) return aluStmt(c, off, imm, o) ?? badCall;
+  const bad = () => `${writeBack(b)}bad(m,img,${pc});`;
+  const mark = (code: string) => {
+    for (const r of regsOf(img, pc).writes) b.dirty.add(r);
+    return code;
+  };
+  if (c === 0) return bad();
+  if (cls === Cls.ALU || cls === Cls.ALU64) { const t = aluStmt(c, off, imm, o); return t === undefined ? bad() : mark(t); }
   if (c === 0x18) {
     const e = img.lddw.find((x) => x.slot === pc);
-    if (!e) return badCall;
-    if (e.src === LdImm64Src.IMM) return `${o.dl}=${lit(e.lo)};${o.dh}=${lit(e.hi)};`;
-    if (e.src === 3 || e.src > 6) return badCall;
-    return `${o.dl}=LD[${2 * pc}];${o.dh}=LD[${2 * pc + 1}];`;
+    if (!e) return bad();
+    if (e.src === LdImm64Src.IMM) return mark(`${o.dl}=${lit(e.lo)};${o.dh}=${lit(e.hi)};`);
+    if (e.src === 3 || e.src > 6) return bad();
+    return mark(`${o.dl}=LD[${2 * pc}];${o.dh}=LD[${2 * pc + 1}];`);
   }
-  if (cls === Cls.LDX) return ldxStmt(c, o, off, pc) ?? badCall;
-  if (cls === Cls.ST) return (c & 0xe0) === Mode.MEM ? stStmt(c, o, off, pc) : badCall;
+  if (cls === Cls.LDX) { const t = ldxStmt(c, o, off, pc); return t === undefined ? bad() : mark(t); }
+  if (cls === Cls.ST) return (c & 0xe0) === Mode.MEM ? stStmt(c, o, off, pc) : bad();
   if (cls === Cls.STX) {
     if ((c & 0xe0) === Mode.MEM) return stStmt(c, o, off, pc);
-    if ((c & 0xe0) === Mode.ATOMIC) return atomicStmt(c, imm, o, off, pc, 'l0', 'h0') ?? badCall;
-    return badCall;
+    if ((c & 0xe0) === Mode.ATOMIC) { const t = atomicStmt(c, imm, o, off, pc, 'l0', 'h0'); return t === undefined ? bad() : mark(t); }
+    return bad();
   }
   if (cls === Cls.JMP || cls === Cls.JMP32) {
     const op = c & 0xf0;
     const x = (c & 8) !== 0;
     if (op === JmpOp.JA) {
-      if (x) return badCall;
-      return `pc=${pc + 1 + (cls === Cls.JMP ? off : imm)};continue L;`;
+      if (x) return bad();
+      return `${writeBack(b)}pc=${pc + 1 + (cls === Cls.JMP ? off : imm)};continue L;`;
     }
-    if (cls === Cls.JMP && op === JmpOp.EXIT && !x) return EXIT;
+    if (cls === Cls.JMP && op === JmpOp.EXIT && !x) return `${writeBack(b)}${EXIT_R}`;
     if (cls === Cls.JMP && op === JmpOp.CALL) {
+      const reload = b.used.has(0) ? 'l0=R[0];h0=R[1];' : '';
+      const helper = (id: string) => `m.steps=S;t=m.helper(m,${id},${pc});S=m.steps;P=m.pollAt;if(t!==0){${EXIT_R}}${reload}`;
       if (x) {
         const d = img.dst[pc];
-        return `if(h${d}===${0xfe000000 | 0}){${CALL_LOCAL(`l${d}`, pc + 1, pc)}}if(h${d}!==0)callxBad(m,${pc},l${d},h${d});${CALL_HELPER(`l${d}`, pc)}`;
+        const wb = writeBack(b);
+        return `${wb}if(h${d}===${0xfe000000 | 0}){${CALL_LOCAL(`l${d}`, pc + 1, pc)}}if(h${d}!==0)callxBad(m,${pc},l${d},h${d});${helper(`l${d}`)}`;
       }
       switch (img.src[pc]) {
-        case 0: return CALL_HELPER(String(imm), pc);
-        case 1: return CALL_LOCAL(String(pc + 1 + imm), pc + 1, pc);
-        case 2: return `${FLUSH}m.steps=S;m.kfunc(m,img.kfuncs.get(${pc}),${pc});S=m.steps;P=m.pollAt;l0=R[0];h0=R[1];`;
-        default: return badCall;
+        case 0: return `${writeBack(b)}${helper(String(imm))}`;
+        case 1: return `${writeBack(b)}${CALL_LOCAL(String(pc + 1 + imm), pc + 1, pc)}`;
+        case 2: return `${writeBack(b)}m.steps=S;m.kfunc(m,img.kfuncs.get(${pc}),${pc});S=m.steps;P=m.pollAt;${reload}`;
+        default: return bad();
       }
     }
-    if (cls === Cls.JMP && op === JmpOp.JCOND && !x) return `if(m.mayGotoTaken()){pc=${pc + 1 + off};continue L;}`;
+    if (cls === Cls.JMP && op === JmpOp.JCOND && !x) return `${writeBack(b)}if(m.mayGotoTaken()){pc=${pc + 1 + off};continue L;}`;
     const cond = jmpCond(c, o);
-    if (cond === undefined) return badCall;
-    return `if(${cond}){pc=${pc + 1 + off};continue L;}`;
+    if (cond === undefined) return bad();
+    return `${writeBack(b)}if(${cond}){pc=${pc + 1 + off};continue L;}`;
   }
-  return badCall;
+  return bad();
 }
 
 export function compile(img: Image): Compiled {
@@ -131,7 +176,9 @@ export function compile(img: Image): Compiled {
   const parts: string[] = [];
   let pc = 0;
   while (pc < n) {
-    // One block: [pc, end).
+    // One block: [pc, end). Its registers live in block-scoped locals, loaded from R on entry and
+    // written back before every exit, so no value is carried in a local across block boundaries
+    // (which keeps V8's optimising compile of large programs cheap).
     let end = pc + 1;
     while (end < n && !L[end]) end++;
     const slots: number[] = [];
@@ -140,16 +187,22 @@ export function compile(img: Image): Compiled {
       slots.push(s);
     }
     slots.forEach((s, i) => { after[s] = slots.length - 1 - i; });
-    parts.push(`case ${pc}:S+=${slots.length};if(S>=P)P=m.poll(S,${pc});`);
-    for (const s of slots) parts.push(insnCode(img, s));
+    const used = new Set<number>();
+    for (const s of slots) {
+      const r = regsOf(img, s);
+      for (const x of [...r.reads, ...r.writes]) if (x >= 0 && x <= 10) used.add(x);
+    }
+    const b: Block = { used, dirty: new Set() };
+    const decl = [...used].sort((x, y) => x - y).map((r) => `l${r}=R[${2 * r}],h${r}=R[${2 * r + 1}]`).join(',');
+    const body = slots.map((s) => insnCode(img, s, b)).join('\n');
+    parts.push(`case ${pc}:{S+=${slots.length};if(S>=P)P=m.poll(S,${pc});${decl ? `let ${decl};` : ''}\n${body}\n${writeBack(b)}}`);
     pc = end;
   }
   const src = `
 const R=m.regs,V=m.V,mem=m.mem;
-let l0=0,h0=0,l1=R[2],h1=R[3],l2=R[4],h2=R[5],l3=R[6],h3=R[7],l4=R[8],h4=R[9],l5=R[10],h5=R[11],
-l6=0,h6=0,l7=0,h7=0,l8=0,h8=0,l9=0,h9=0,l10=0,h10=0,t=0,u=0,depth=0,pc=entry,S=m.steps,P=m.pollAt;
+let t=0,u=0,depth=0,pc=entry,S=m.steps,P=m.pollAt;
 let rets=null,saved=null;
-m.enter(pc);l10=R[20];h10=R[21];
+m.enter(pc);
 try{
 L:for(;;){switch(pc){
 ${parts.join('\n')}
