@@ -7,7 +7,7 @@ import { MapType } from '../program';
 import { helperName } from '../isa/helpers';
 import { mapOf, newId, Reject, type Env } from './env';
 import { xdpHelper, xdpKfunc, type ArgKind, type RetKind } from './helpers';
-import { forEachReg, readReg } from './regs';
+import { forEachReg, markRead, markWritten, readReg } from './regs';
 import { sc } from './sc';
 import { curFrame, MAX_FRAMES, newFrame, Reg, SB, STACK_SIZE, type CallbackInfo, type VState } from './state';
 import { stackBounds, stackHelperAccess } from './stack';
@@ -151,6 +151,7 @@ export function helperCall(env: Env, insn: Insn, slot: number): CallOutcome {
   if (release) releaseRef(env, release.refId);
   if (proto.changesPkt) clearPktPointers(env);
   for (let r = 1; r <= 5; r++) regs[r] = Reg.notInit;
+  if (env.cur.frames.length === 1) markWritten(env.cur, 0x3f);
   regs[0] = retReg(env, proto.ret, map, allocSize, proto.acquire, slot, id, constKey);
   if (env.cur.frames.length === 1) env.cur.r0Def = slot;
   return callback ? { callback } : {};
@@ -329,6 +330,7 @@ export function kfuncCall(env: Env, slot: number): void {
     }
   }
   for (let r = 1; r <= 5; r++) regs[r] = Reg.notInit;
+  if (env.cur.frames.length === 1) markWritten(env.cur, 0x3f);
   regs[0] = k.ret === 'integer' ? Reg.unknown : Reg.ptr('mem_or_null', { id: newId(env), rdonly: true });
   if (env.cur.frames.length === 1) env.cur.r0Def = slot;
 }
@@ -343,7 +345,11 @@ export function subprogCall(env: Env, insn: Insn, slot: number): number {
   }
   const caller = curFrame(s);
   const regs: Reg[] = new Array(11).fill(Reg.notInit);
-  for (let r = 1; r <= 5; r++) regs[r] = caller.regs[r]!;
+  for (let r = 1; r <= 5; r++) {
+    regs[r] = caller.regs[r]!;
+    if (s.frames.length === 1) markRead(s, r);
+  }
+  if (s.frames.length === 1) markWritten(s, 0x3f);
   regs[10] = Reg.ptr('fp', { frame: s.frames.length });
   for (let r = 0; r <= 5; r++) caller.regs[r] = Reg.notInit;
   s.frames.push(newFrame(slot, target, regs));
@@ -386,9 +392,11 @@ export function frameExit(env: Env): number {
       throw new Reject('bpf/exit-r0', `At callback return the register R0 has smin=${r0.val.smin} smax=${r0.val.smax} should have been in [0, 1]`, 'bpf_loop / for_each callbacks must return 0 (continue) or 1 (stop).');
     }
     caller.regs[0] = Reg.unknown;
+    if (s.frames.length === 1) markWritten(s, 1);
   } else {
     if (r0.kind === 'fp') throw new Reject('bpf/mem-access', 'cannot return stack pointer to the caller', 'A function cannot return a pointer into its own stack frame.');
     caller.regs[0] = r0;
+    if (s.frames.length === 1) markWritten(s, 1);
   }
   if (s.frames.length === 1) s.r0Def = callee.callsite;
   return callee.callsite + 1;

@@ -9,7 +9,7 @@ import { execAlu } from './alu';
 import { execLdx, execStore } from './memory';
 import { condJump } from './branch';
 import { enterCallback, frameExit, helperCall, kfuncCall, subprogCall } from './calls';
-import { checkWritable, readReg, setReg } from './regs';
+import { checkWritable, markRead, readReg, setReg } from './regs';
 import { cloneState, curFrame, Reg, type Checkpoint, type PathNode, type VState } from './state';
 import { statesEqual } from './prune';
 import { computeDemand } from './demand';
@@ -34,9 +34,13 @@ export interface Collected {
 export function joinReg(a: Reg, b: Reg): Reg {
   if (a === b) return a;
   if (a.kind !== b.kind) return a.kind === 'not_init' ? b : b.kind === 'not_init' ? a : { ...Reg.unknown, kind: a.kind === 'scalar' || b.kind === 'scalar' ? 'scalar' : a.kind };
-  const val = sc.join(a.val, b.val);
+  const val = a.val === b.val ? a.val : sc.join(a.val, b.val);
   if (a.kind === 'scalar') return val === a.val && a.id === 0 ? a : Reg.scalar(val);
-  return { ...a, val, off: Math.min(a.off, b.off), range: Math.min(a.range, b.range), id: a.id === b.id ? a.id : 0 };
+  const off = a.off < b.off ? a.off : b.off;
+  const range = a.range < b.range ? a.range : b.range;
+  const id = a.id === b.id ? a.id : 0;
+  if (val === a.val && off === a.off && range === a.range && id === a.id) return a;
+  return { ...a, val, off, range, id };
 }
 
 export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void {
@@ -98,9 +102,12 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
             throw new Reject('bpf/loop', `infinite loop detected at insn ${pc}`, 'This loop returns to the same instruction in exactly the same state, so it never ends. Make the loop counter change and bound it.');
           }
           if (!force && jmps - prevJmps < 20 && env.processed - prevInsns < 100) addNew = false;
-        } else if (statesEqual(env, cp.state, cur, live, false, dem.regs[pc]!, dem.stackAll ? undefined : { lo: dem.slotsLo[pc]!, hi: dem.slotsHi[pc]! })) {
+        } else if (statesEqual(env, cp.state, cur, cp.state.frames.length === 1 ? live & cp.read : live, false, dem.regs[pc]!, dem.stackAll ? undefined : { lo: dem.slotsLo[pc]!, hi: dem.slotsHi[pc]! })) {
           cp.hit++;
           pruned = true;
+          // propagate_liveness: what the old continuation read, this path's ancestors read too
+          const reads = cp.state.frames.length === 1 ? cp.read : 0x3ff;
+          for (let r = 0; r < 10; r++) if (reads & (1 << r)) markRead(cur, r);
           break;
         }
         if (addNew) cp.miss++;
@@ -119,8 +126,9 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
         continue;
       }
       if (addNew) {
-        const cp: Checkpoint = { state: cloneState(cur), branches: 1, parent: cur.parent, miss: 0, hit: 0 };
+        const cp: Checkpoint = { state: cloneState(cur), branches: 1, parent: cur.parent, miss: 0, hit: 0, read: 0, segWritten: cur.written };
         cur.parent = cp;
+        cur.written = 0;
         list.push(cp);
         out.totalStates++;
         liveStates++;
@@ -238,7 +246,11 @@ function record(out: Collected, s: VState, pc: number): void {
     out.regs[pc] = regs.slice();
     return;
   }
-  for (let r = 0; r < 11; r++) j[r] = joinReg(j[r]!, regs[r]!);
+  for (let r = 0; r < 11; r++) {
+    const a = j[r]!;
+    const b = regs[r]!;
+    if (a !== b) j[r] = joinReg(a, b);
+  }
 }
 
 function ldImm64(env: Env, pc: number): void {

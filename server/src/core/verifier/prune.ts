@@ -7,22 +7,25 @@ import type { Env } from './env';
 import { sc } from './sc';
 import { SB, type Frame, type Reg, type VState } from './state';
 
+/** old id ↔ cur id must be a bijection (pairs kept in a small reused array: states hold few ids). */
 class IdMap {
-  private readonly a = new Map<number, number>();
-  private readonly b = new Map<number, number>();
-  /** old id ↔ cur id must be a bijection. */
+  private readonly pairs: number[] = [];
+  reset(): this {
+    this.pairs.length = 0;
+    return this;
+  }
   check(o: number, c: number): boolean {
     if (o === 0) return true;
-    const x = this.a.get(o);
-    const y = this.b.get(c);
-    if (x === undefined && y === undefined) {
-      this.a.set(o, c);
-      this.b.set(c, o);
-      return true;
+    const p = this.pairs;
+    for (let i = 0; i < p.length; i += 2) {
+      if (p[i] === o) return p[i + 1] === c;
+      if (p[i + 1] === c) return false;
     }
-    return x === c && y === o;
+    p.push(o, c);
+    return true;
   }
 }
+const IDS = new IdMap();
 
 /** regsafe: every value `cur` may hold is one `old` was verified with. */
 function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
@@ -112,7 +115,7 @@ function spillsSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean, mask: SlotMa
 export function statesEqual(env: Env, old: VState, cur: VState, live: number, exact: boolean, demandRegs = 0x3ff, slots?: SlotMask): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
-  const ids = new IdMap();
+  const ids = IDS.reset();
   for (let fi = old.frames.length - 1; fi >= 0; fi--) {
     const of = old.frames[fi]!;
     const cf = cur.frames[fi]!;

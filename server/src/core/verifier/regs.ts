@@ -7,6 +7,7 @@ import { curFrame, Reg, type VState } from './state';
 export function readReg(env: Env, r: number): Reg {
   if (r > 10) throw new Reject('bpf/bad-insn', `R${r} is invalid`, `Register r${r} does not exist; BPF has r0..r10.`);
   const reg = curFrame(env.cur).regs[r]!;
+  if (env.cur.frames.length === 1) markRead(env.cur, r);
   if (reg.kind === 'not_init') {
     throw new Reject('bpf/uninit-reg', `R${r} !read_ok`, `r${r} is read here but no path to this instruction has written it (registers r1..r5 are also cleared by every call).`, { reg: r });
   }
@@ -21,7 +22,29 @@ export function checkWritable(r: number): void {
 export function setReg(env: Env, r: number, v: Reg, slot: number): void {
   const s = env.cur;
   curFrame(s).regs[r] = v;
-  if (r === 0 && s.frames.length === 1) s.r0Def = slot;
+  if (s.frames.length === 1) {
+    s.written |= 1 << r;
+    if (r === 0) s.r0Def = slot;
+  }
+}
+
+/**
+ * Dynamic liveness of frame-0 registers (the kernel's mark_reg_read): a read not preceded by a write
+ * since the last checkpoint marks the checkpoint chain up to the one whose segment wrote the register.
+ */
+export function markRead(s: VState, r: number): void {
+  const bit = 1 << r;
+  if (s.written & bit) return;
+  for (let p = s.parent; p; p = p.parent) {
+    if (p.read & bit) return;
+    p.read |= bit;
+    if (p.segWritten & bit) return;
+  }
+}
+
+/** Frame-0 registers written outside setReg (call clobbers, returns). */
+export function markWritten(s: VState, mask: number): void {
+  s.written |= mask;
 }
 
 /** Applies `fn` to every register and spilled register, in every frame, for which `pred` holds. */

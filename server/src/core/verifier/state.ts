@@ -119,6 +119,10 @@ export interface Checkpoint {
   /** Visits of the instruction at which this checkpoint was stored (for loop heuristics). */
   miss: number;
   hit: number;
+  /** Frame-0 registers read (before being written) by the explored continuation (kernel REG_LIVE_READ). */
+  read: number;
+  /** Frame-0 registers written between the parent checkpoint and this one. */
+  readonly segWritten: number;
 }
 
 export interface VState {
@@ -131,6 +135,8 @@ export interface VState {
   parent: Checkpoint | undefined;
   /** Whether packet pointers were invalidated in a way callers must know (for subprogs). */
   changesPkt: boolean;
+  /** Frame-0 registers written since the last checkpoint. */
+  written: number;
 }
 
 export function newFrame(callsite: number, subStart: number, regs: Reg[], callback?: Frame['callback']): Frame {
@@ -160,6 +166,7 @@ export function cloneState(s: VState): VState {
     r0Def: s.r0Def,
     parent: s.parent,
     changesPkt: s.changesPkt,
+    written: s.written,
   };
 }
 
