@@ -257,6 +257,23 @@ describe('settings', () => {
     lsp.client.close(uri);
   });
 
+  it('a configuration change re-analyses open documents with the new settings (read per resource)', async () => {
+    const path = tempFile('typo.bpf.c', TYPO);
+    const uri = lsp.client.open(path);
+    const first = await lsp.client.diagnosticsFor(uri, 1);
+    expect(first.diagnostics.map((d) => d.code)).toEqual(['clang/error']);
+    try {
+      lsp.client.settings = { clang: { args: ['-DXDP_PAS=XDP_PASS'] } };
+      const since = lsp.client.published.length;
+      await lsp.client.conn.sendNotification('workspace/didChangeConfiguration', { settings: null });
+      const again = await lsp.client.diagnosticsFor(uri, 1, since);
+      expect(problems(again.diagnostics)).toEqual([]);
+    } finally {
+      lsp.client.settings = {};
+      lsp.client.close(uri);
+    }
+  });
+
   it('clang.args reach the compile', async () => {
     lsp.client.settings = { clang: { args: ['-DXDP_PAS=XDP_PASS'] } };
     try {
