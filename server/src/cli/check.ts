@@ -1,14 +1,13 @@
 // `xdp-check check`: compile each C file (or take a BPF object), analyse it for the selected
 // driver and kernel, and print the report as compiler-style text, JSON (report v1) or SARIF.
 // Exit: 0 clean, 1 error-severity findings, 2 usage or toolchain failure.
-import { resolve } from 'node:path';
 import { analyzeObject } from '../core/analyze';
 import { Range, type Finding } from '../core/diagnostics/finding';
 import type { CheckReport, FileReport } from '../core/report';
 import { formatOptions, parseArgs, type OptionSpec } from './args';
 import { unknownDriverMessage } from '../core/drivers/index';
 import { driverIds, findDriver } from './drivers';
-import { readInput, type Input } from './input';
+import { COMPILE_OPTIONS, inputOptions, readInput, type Input } from './input';
 import { ExitCode, type CliIo } from './io';
 import { formatMatrix, type MatrixRow } from './matrix';
 import { toSarif } from './sarif';
@@ -19,9 +18,7 @@ export const CHECK_OPTIONS: readonly OptionSpec[] = [
   { name: 'driver', value: true, arg: 'NAME', help: 'check against this driver (kernel module name, `generic` or `nfp-offload`); see `xdp-check drivers`' },
   { name: 'kernel', value: true, arg: 'X.Y', help: 'target kernel version (default: the newest the tables know)' },
   { name: 'format', value: true, arg: 'text|json|sarif', choices: ['text', 'json', 'sarif'], help: 'output format (default text)' },
-  { name: 'include-dir', short: 'I', value: true, repeat: true, arg: 'DIR', help: 'add an include directory for clang' },
-  { name: 'define', short: 'D', value: true, repeat: true, arg: 'NAME[=VALUE]', help: 'define a macro for clang' },
-  { name: 'clang', value: true, arg: 'PATH', help: 'clang to use (default: clang on PATH, then clang-19 ... clang-14)' },
+  ...COMPILE_OPTIONS,
   { name: 'matrix', help: 'check every program against every driver profile and print a ✔/✘ table' },
   { name: 'help', short: 'h', help: 'show this help' },
 ];
@@ -72,11 +69,7 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
   const inputs: Input[] = [];
   let status: number = ExitCode.CLEAN;
   for (const path of args.positionals) {
-    const input = await readInput(path, io, {
-      includeDirs: args.all('include-dir').map((d) => resolve(io.cwd, d)),
-      defines: args.all('define'),
-      clangPath: args.get('clang'),
-    });
+    const input = await readInput(path, io, inputOptions(args, io.cwd));
     if (input.kind === 'fatal') return fail(io, input.message);
     if (input.kind === 'unreadable') {
       io.stderr(`xdp-check: ${input.message}\n`);

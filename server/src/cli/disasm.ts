@@ -8,7 +8,7 @@ import { objdumpListing, programListing } from '../core/isa/listing';
 import { loadObject } from '../core/loader/index';
 import { Result } from '../core/result';
 import { formatOptions, parseArgs, type OptionSpec } from './args';
-import { readInput } from './input';
+import { COMPILE_OPTIONS, inputOptions, readInput } from './input';
 import { ExitCode, type CliIo } from './io';
 import { formatText } from './textReport';
 
@@ -16,9 +16,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'format', value: true, choices: ['text', 'objdump', 'json'], arg: 'text|objdump|json', help: 'output form (default text)' },
   { name: 'program', value: true, arg: 'NAME', help: 'only this program (text and json forms)' },
   { name: 'no-source', help: 'leave out the interleaved C source lines (text form)' },
-  { name: 'include', short: 'I', value: true, repeat: true, arg: 'DIR', help: 'include directory when compiling C' },
-  { name: 'define', short: 'D', value: true, repeat: true, arg: 'NAME[=VALUE]', help: 'macro definition when compiling C' },
-  { name: 'clang', value: true, arg: 'PATH', help: 'the clang to compile with' },
+  ...COMPILE_OPTIONS,
   { name: 'help', short: 'h', help: 'show this help' },
 ];
 
@@ -40,7 +38,7 @@ export async function disasmCommand(argv: string[], io: CliIo): Promise<number> 
     return ExitCode.USAGE;
   }
   const path = args.positionals[0]!;
-  const input = await readInput(path, io, { includeDirs: args.all('include'), defines: args.all('define'), clangPath: args.get('clang') });
+  const input = await readInput(path, io, inputOptions(args, io.cwd));
   if (input.kind === 'unreadable' || input.kind === 'fatal') {
     io.stderr(`xdp-check: ${input.message}\n`);
     return ExitCode.USAGE;

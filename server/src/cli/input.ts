@@ -6,7 +6,20 @@ import type { Finding } from '../core/diagnostics/finding';
 import type { ReturnStmtInfo } from '../core/csource/returns';
 import { compile } from '../toolchain';
 import { sourceReturns } from '../toolchain/returns';
+import type { OptionSpec, ParsedArgs } from './args';
 import type { CliIo } from './io';
+
+/** The compile options every subcommand taking FILE.{c,o} accepts, spelled the same everywhere. */
+export const COMPILE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'include-dir', short: 'I', value: true, repeat: true, arg: 'DIR', help: 'add an include directory for clang' },
+  { name: 'define', short: 'D', value: true, repeat: true, arg: 'NAME[=VALUE]', help: 'define a macro for clang' },
+  { name: 'clang', value: true, arg: 'PATH', help: 'clang to use (default: clang on PATH, then clang-19 ... clang-14)' },
+];
+
+/** The InputOptions given by COMPILE_OPTIONS on a parsed command line; -I is relative to `cwd`. */
+export function inputOptions(args: ParsedArgs, cwd: string): InputOptions {
+  return { includeDirs: args.all('include-dir').map((d) => resolve(cwd, d)), defines: args.all('define'), clangPath: args.get('clang') };
+}
 
 export interface InputOptions {
   readonly includeDirs: readonly string[];

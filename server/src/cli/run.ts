@@ -13,7 +13,7 @@ import { loadObject } from '../core/loader/index';
 import { ProgType } from '../core/program';
 import { Result } from '../core/result';
 import { formatOptions, parseArgs, type OptionSpec } from './args';
-import { readInput } from './input';
+import { COMPILE_OPTIONS, inputOptions, readInput } from './input';
 import { ExitCode, type CliIo } from './io';
 import { formatText } from './textReport';
 
@@ -28,9 +28,7 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'ingress-ifindex', value: true, arg: 'N', help: 'xdp_md->ingress_ifindex (default 1)' },
   { name: 'rx-queue', value: true, arg: 'N', help: 'xdp_md->rx_queue_index (default 0)' },
   { name: 'step-limit', value: true, arg: 'N', help: 'instructions per packet before giving up (default 50000000)' },
-  { name: 'include', short: 'I', value: true, repeat: true, arg: 'DIR', help: 'include directory when compiling C' },
-  { name: 'define', short: 'D', value: true, repeat: true, arg: 'NAME[=VALUE]', help: 'macro definition when compiling C' },
-  { name: 'clang', value: true, arg: 'PATH', help: 'the clang to compile with' },
+  ...COMPILE_OPTIONS,
   { name: 'help', short: 'h', help: 'show this help' },
 ];
 
@@ -127,7 +125,7 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
   }
 
   const path = args.positionals[0]!;
-  const input = await readInput(path, io, { includeDirs: args.all('include'), defines: args.all('define'), clangPath: args.get('clang') });
+  const input = await readInput(path, io, inputOptions(args, io.cwd));
   if (input.kind === 'unreadable' || input.kind === 'fatal') {
     io.stderr(`xdp-check: ${input.message}\n`);
     return ExitCode.USAGE;
