@@ -68,9 +68,8 @@ describe('xdp/return-invalid', () => {
     const f = await openExample('xdp_invalid_action.c');
     const d = f.diags.find((x) => x.code === 'xdp/return-invalid');
     expect(d, JSON.stringify(f.diags.map((x) => [x.code, x.message]))).toBeDefined();
-    // FIXME(analyses, issue 6): reported on the `if` whose line clang gave the `r0 = 7` move, not on
-    // `return XDP_BOUNCE;` one line below; the quick-fix still finds the return through the AST.
-    expect(d!.range.start.line).toBe(lineOf(f.text, '\tif (ip->protocol == IPPROTO_ICMP)'));
+    // On `return XDP_BOUNCE;`, though clang gave the `r0 = 7` move the line of the `if` above it.
+    expect(d!.range.start.line).toBe(lineOf(f.text, '\t\treturn XDP_BOUNCE;'));
     const retLine = f.text.split('\n').lastIndexOf('\treturn XDP_PASS;');
     const h = await lsp.client.hover(f.uri, retLine, 3);
     expect((h?.contents as { value: string }).value).toMatch(/xdp_bounce_icmp\*\* can return: .*7 \(not an XDP action\)/);

@@ -6,7 +6,9 @@ import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Finding } from '../core/diagnostics/finding';
 import type { FileReport } from '../core/report';
+import type { ReturnStmtInfo } from '../core/csource/returns';
 import { compile } from '../toolchain';
+import { sourceReturns } from '../toolchain/returns';
 import type { AnalysisResult, AnalyzeJob, AnalyzeReply } from './messages';
 import { attachFixes } from './fixes';
 import { findTestHook, runTestHook } from './testHooks';
@@ -14,7 +16,7 @@ import { findTestHook, runTestHook } from './testHooks';
 /** Analyses an object once it compiled: the report and the names of the functions the object defines. */
 export type AnalyzeStage = (
   object: Uint8Array,
-  opts: { path: string; driver: string | null; kernel: string | null; cancel: Int32Array },
+  opts: { path: string; driver: string | null; kernel: string | null; cancel: Int32Array; returns?: readonly ReturnStmtInfo[] },
 ) => { report: FileReport; functionNames: readonly string[]; lineStates?: AnalysisResult['lineStates'] };
 
 /** Thrown by an AnalyzeStage when the cancel flag was raised. */
@@ -34,13 +36,15 @@ export async function runAnalyzeJob(job: AnalyzeJob, analyze: AnalyzeStage | und
   }
   if (Atomics.load(cancel, 0) !== 0) return cancelled();
 
-  const compiled = await compile({
+  const source = {
     file: job.file,
     ...(job.text === undefined ? {} : { text: job.text }),
     args: job.target.clangArgs,
     ...(job.target.clangPath === null ? {} : { clangPath: job.target.clangPath }),
     timeoutMs: job.timeBudgetMs,
-  });
+  };
+  // The return statements (for placing return-code findings) are read while the object compiles.
+  const [compiled, returns] = await Promise.all([compile(source), sourceReturns(source)]);
   if (Atomics.load(cancel, 0) !== 0) return cancelled();
   const compileMs = compiled.ms;
   const clang = compiled.clang?.text;
@@ -55,7 +59,7 @@ export async function runAnalyzeJob(job: AnalyzeJob, analyze: AnalyzeStage | und
   if (analyze) {
     let analysed: ReturnType<AnalyzeStage>;
     try {
-      analysed = analyze(compiled.object, { path: job.file, driver: job.target.driver, kernel: job.target.kernel, cancel });
+      analysed = analyze(compiled.object, { path: job.file, driver: job.target.driver, kernel: job.target.kernel, cancel, ...(returns ? { returns } : {}) });
     } catch (e) {
       if (e instanceof StageCancelled) return cancelled();
       throw e;
