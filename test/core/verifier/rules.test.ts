@@ -228,3 +228,17 @@ describe('loops and limits', () => {
     expect(res.verdict).toBe('error');
   });
 });
+
+describe('per-slot states by line', () => {
+  it('finds the joined state of the instructions on a source line', async () => {
+    const { statesForLine } = await import('../../../server/src/core/verifier/index');
+    const insns = asm(A.ldx(4, 2, 1, 16), A.mov(0, r(2)), A.exit());
+    const loc = (line: number) => ({ file: 'x.c', line, column: 1, text: '' });
+    const p = program(insns, { lines: [loc(3), loc(4), loc(4)] });
+    const res = verify(p, object(p));
+    const at = statesForLine(p, res, 4);
+    expect(at.map((s) => s.slot)).toEqual([1, 2]);
+    expect(at[1]!.state.regs[0]!.kind).toBe('scalar');
+    expect(at[1]!.state.regs[0]!.value.umax).toBe(0xffffffffn);
+  });
+});

@@ -133,3 +133,20 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
     ...(env.log ? { log: env.log } : {}),
   };
 }
+
+/** Slots whose line_info points at `line` (1-based) of `file` (any file when omitted). */
+export function slotsForLine(program: Program, line: number, file?: string): number[] {
+  const out: number[] = [];
+  program.lines.forEach((l, slot) => {
+    if (l && l.line === line && (file === undefined || l.file === file)) out.push(slot);
+  });
+  return out;
+}
+
+/** The joined states of every slot on a source line (the hover/analysis query by line). */
+export function statesForLine(program: Program, result: VerifyResult, line: number, file?: string): Array<{ slot: number; state: InsnState }> {
+  return slotsForLine(program, line, file).flatMap((slot) => {
+    const state = result.states[slot];
+    return state ? [{ slot, state }] : [];
+  });
+}

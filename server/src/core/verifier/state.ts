@@ -38,10 +38,11 @@ export const Reg = {
   notInit: NOT_INIT,
   unknown: UNKNOWN,
   scalar(val: Scalar): Reg {
-    return { ...NOT_INIT, kind: 'scalar', val };
+    // a literal with every field, in one fixed order, keeps one hidden class and avoids spreads
+    return { kind: 'scalar', val, off: 0, id: 0, refId: 0, range: 0, map: -1, memSize: 0, frame: 0, sub: -1 };
   },
   konst(v: bigint | number): Reg {
-    return { ...NOT_INIT, kind: 'scalar', val: sc.k(BigInt(v)) };
+    return { kind: 'scalar', val: sc.k(BigInt(v)), off: 0, id: 0, refId: 0, range: 0, map: -1, memSize: 0, frame: 0, sub: -1 };
   },
   ptr(kind: RegKind, extra: Partial<Reg> = {}): Reg {
     return { ...NOT_INIT, kind, val: sc.k(0n), ...extra };

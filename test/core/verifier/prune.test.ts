@@ -1,0 +1,53 @@
+// Pruning must never hide an error: states are merged only when the old state covers the new one in
+// everything a later check can depend on. Each case pairs a prunable shape with one where pruning
+// would be unsound (the error sits behind a value that differs between the two paths).
+
+import { describe, expect, it } from 'vitest';
+import { verify } from '../../../server/src/core/verifier/index';
+import { mapDef, object, program, A, asm, r, type Items } from './asm';
+import type { Insn } from '../../../server/src/core/isa/insn';
+
+function run(insns: Insn[]) {
+  const p = program(insns);
+  return verify(p, object(p, [mapDef(0, { valueSize: 16 })]));
+}
+
+/** Two paths that differ only in r6 (0 or 8), then `tail`. */
+function diamond(tail: Items[]): Insn[] {
+  return asm(
+    A.ldx(4, 7, 1, 16), A.mov(6, 0),
+    A.jmp('jeq', 7, 0, 'join'), A.mov(6, 8),
+    A.label('join'),
+    ...tail,
+  );
+}
+
+const lookup = [A.st(4, 10, -4, 0), A.mov(2, r(10)), A.add(2, -4), A.ldMap(1, 0), A.call(1), A.jmp('jne', 0, 0, 'ok'), A.mov(0, 2), A.exit(), A.label('ok')];
+
+describe('state pruning', () => {
+  it('a dead register difference is pruned (second path stops at the join)', () => {
+    const res = run(diamond([A.mov(6, 0), A.mov(0, 2), A.exit()]));
+    expect(res.verdict).toBe('accept');
+    // 2 + 2 on the first path, the join (pruned) on the second: fewer than two full walks
+    expect(res.stats.processedInsns).toBeLessThan(2 * 7);
+  });
+  it('a value that becomes a map offset is compared by range: the 8-byte overflow is found', () => {
+    const res = run(diamond([lookup, A.add(0, r(6)), A.ldx(8, 1, 0, 8), A.mov(0, 2), A.exit()]));
+    expect(res.verdict).toBe('reject');
+    expect(res.findings[0]!.code).toBe('bpf/map-bounds');
+  });
+  it('a value compared later is compared by range', () => {
+    const res = run(diamond([A.jmp('jeq', 6, 8, 'bad'), A.mov(0, 2), A.exit(), A.label('bad'), A.mov(0, r(9)), A.exit()]));
+    expect(res.verdict).toBe('reject');
+    expect(res.findings[0]!.code).toBe('bpf/uninit-reg');
+  });
+  it('a value that only flows into itself is not demanded (may_goto style counter)', () => {
+    const res = run(asm(A.mov(0, 0), A.mov(6, 0), A.label('l'), A.add(6, 1), { code: 0xe5, dst: 0, src: 0, off: 1, imm: 0 }, A.ja('l'), A.mov(0, 2), A.exit()));
+    expect(res.verdict).toBe('accept');
+    expect(res.stats.processedInsns).toBeLessThan(50);
+  });
+  it('a spilled value read back into a branch is demanded through the stack', () => {
+    const res = run(diamond([A.stx(8, 10, -8, 6), A.mov(6, 0), A.ldx(8, 2, 10, -8), A.jmp('jeq', 2, 8, 'bad'), A.mov(0, 2), A.exit(), A.label('bad'), A.mov(0, r(9)), A.exit()]));
+    expect(res.verdict).toBe('reject');
+  });
+});
