@@ -235,9 +235,14 @@ function checkResize(c: Ctx, calls: readonly ResizeCall[]): { push: number | nul
         `bpf_xdp_adjust_tail grows the frame, but ${d.id} cannot grow it${d.tailGrow.uncertain ? ` (${d.tailGrow.uncertain})` : ''}.`,
         growCalls[0].slot, { capability: 'tail-grow', source: d.tailGrow.source, driversWith: driversWith(c, (p) => p.tailGrow.value) });
     } else if (d.tailroom.value !== null && (tail === null || tail > d.tailroom.value)) {
+      const arg = callArgument(locAt(c.program, growCalls[0].slot), 'bpf_xdp_adjust_tail', 1);
       add(c, 'xdp/capability-missing', 'warning',
         `bpf_xdp_adjust_tail grows the frame by up to ${tail ?? 'an unbounded number of'} bytes, but ${d.id} leaves only ${d.tailroom.value} bytes of tailroom behind a 1514-byte frame (${d.tailroom.note ?? ''}); the call fails with -EINVAL for full-size frames.`,
-        growCalls[0].slot, { capability: `tailroom:${tail ?? 'unbounded'}`, tailroom: d.tailroom.value, grow: tail, suggestedBound: d.tailroom.value, source: d.tailroom.source, uncertain: d.tailroom.uncertain });
+        growCalls[0].slot, {
+          capability: `tailroom:${tail ?? 'unbounded'}`, tailroom: d.tailroom.value, grow: tail, suggestedBound: d.tailroom.value,
+          expression: arg?.text, deltaMin: growCalls[0].delta.min, deltaMax: growCalls[0].delta.max, source: d.tailroom.source, uncertain: d.tailroom.uncertain,
+          driversWith: driversWith(c, (p) => p.tailroom.value !== null && tail !== null && p.tailroom.value >= tail, (p) => `${p.tailroom.value} B`),
+        }, arg?.range);
     }
   }
   return { push, tail, meta: metaLen };
