@@ -9,6 +9,7 @@
 #   linux-libc-dev       <linux/*.h> and the multiarch <asm/*.h> the kernel UAPI headers include
 #   gcc, libelf-dev, zlib1g-dev   build the kernel-oracle loader (test/oracle) at test time
 #   linux-source-6.12, xz-utils   the kernel's own BPF selftests and samples, extracted at test time
+#   python3              runs the kernel's scripts/bpf_doc.py to generate bpf_helper_defs.h for them
 #   bpftool              inspecting objects by hand and in the oracle tests
 #   neovim               the editor end-to-end test of the language server
 set -euo pipefail
@@ -18,7 +19,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PACKAGES=(
   clang llvm clang-19 llvm-19 libbpf-dev linux-libc-dev
   gcc libelf-dev zlib1g-dev
-  linux-source-6.12 xz-utils bpftool neovim
+  linux-source-6.12 xz-utils python3 bpftool neovim
 )
 
 say() { printf 'setup: %s\n' "$*"; }
