@@ -32,6 +32,8 @@ describe('analyzeObject on the bundled examples', () => {
     expect(p.findings).toEqual([]);
     expect(p.returnValues).toEqual({ values: [1, 2], min: 1, max: 2 });
     expect(p.stats!.processedInsns).toBeGreaterThan(p.insnCount / 2);
+    // Its helpers predate XDP; XDP itself (4.8) is the floor.
+    expect(p.requires).toContain('kernel>=4.8');
   });
 
   it('an unbounded adjust_head push is a warning that names the bound i40e needs', () => {

@@ -376,6 +376,8 @@ function requiresList(needs: readonly Need[], returns: ValueSet | undefined, pro
   const out = new Set<string>();
   let kernel: string | undefined;
   const bump = (v: string | undefined) => { if (v && (!kernel || KernelVersion.compare(KernelVersion.parse(v)!, KernelVersion.parse(kernel)!) > 0)) kernel = v; };
+  // XDP itself is the floor: a helper older than XDP (bpf_map_lookup_elem, 3.19) lowers nothing.
+  bump(FEATURE_VERSIONS.xdp.since);
   if (returns) {
     if (ValueSet.has(returns, 3)) out.add('action:tx');
     if (ValueSet.has(returns, 4)) { out.add('action:redirect'); bump(FEATURE_VERSIONS['action:redirect'].since); }
@@ -402,7 +404,7 @@ function requiresList(needs: readonly Need[], returns: ValueSet | undefined, pro
     if (sizes.meta !== null && sizes.meta > 32) bump(FEATURE_VERSIONS['meta-252'].since);
   }
   const list = [...out].sort();
-  list.push(`kernel>=${kernel ?? FEATURE_VERSIONS.xdp.since}`);
+  list.push(`kernel>=${kernel!}`);
   return list;
 }
 
