@@ -51,3 +51,23 @@ describe('state pruning', () => {
     expect(res.verdict).toBe('reject');
   });
 });
+
+describe('stack liveness in pruning', () => {
+  it('a stack slot the continuation never reads does not block pruning', () => {
+    const res = run(diamond([A.stx(8, 10, -16, 6), A.mov(0, 2), A.exit()]));
+    expect(res.verdict).toBe('accept');
+  });
+  it('a slot read later keeps its spilled pointer compared', () => {
+    // path 1 spills a packet pointer at fp-8, path 2 a scalar; the fill is dereferenced
+    const res = run(asm(
+      A.ldx(4, 7, 1, 16), A.ldx(4, 2, 1, 0), A.ldx(4, 3, 1, 4), A.mov(4, r(2)), A.add(4, 8),
+      A.jmp('jgt', 4, r(3), 'out'),
+      A.stx(8, 10, -8, 2),
+      A.jmp('jeq', 7, 0, 'join'), A.stx(8, 10, -8, 7),
+      A.label('join'), A.ldx(8, 5, 10, -8), A.ldx(1, 0, 5, 0),
+      A.label('out'), A.mov(0, 2), A.exit(),
+    ));
+    expect(res.verdict).toBe('reject');
+    expect(res.findings[0]!.message).toContain("invalid mem access 'scalar'");
+  });
+});

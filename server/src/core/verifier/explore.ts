@@ -9,7 +9,7 @@ import { execAlu } from './alu';
 import { execLdx, execStore } from './memory';
 import { condJump } from './branch';
 import { enterCallback, frameExit, helperCall, kfuncCall, subprogCall } from './calls';
-import { checkWritable, markRead, readReg, setReg } from './regs';
+import { checkWritable, markRead, markSlotRead, readReg, setReg } from './regs';
 import { cloneState, curFrame, Reg, type Checkpoint, type PathNode, type VState } from './state';
 import { statesEqual } from './prune';
 import { computeDemand } from './demand';
@@ -46,6 +46,15 @@ export function joinReg(a: Reg, b: Reg): Reg {
 export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void {
   const insns = env.insns;
   const dem = computeDemand(insns, cfg.subStarts);
+  const slotMask = (cp: Checkpoint) => {
+    const pc = cp.state.pc;
+    const m: { lo: number; hi: number; readLo?: number; readHi?: number } = dem.stackAll ? { lo: -1, hi: -1 } : { lo: dem.slotsLo[pc]!, hi: dem.slotsHi[pc]! };
+    if (cp.state.frames.length === 1) {
+      m.readLo = cp.readLo;
+      m.readHi = cp.readHi;
+    }
+    return m;
+  };
   const stored: Array<Checkpoint[] | undefined> = new Array(insns.length);
   const stack: VState[] = [];
   let cur: VState | undefined = start;
@@ -102,12 +111,16 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
             throw new Reject('bpf/loop', `infinite loop detected at insn ${pc}`, 'This loop returns to the same instruction in exactly the same state, so it never ends. Make the loop counter change and bound it.');
           }
           if (!force && jmps - prevJmps < 20 && env.processed - prevInsns < 100) addNew = false;
-        } else if (statesEqual(env, cp.state, cur, cp.state.frames.length === 1 ? live & cp.read : live, false, dem.regs[pc]!, dem.stackAll ? undefined : { lo: dem.slotsLo[pc]!, hi: dem.slotsHi[pc]! })) {
+        } else if (statesEqual(env, cp.state, cur, cp.state.frames.length === 1 ? live & cp.read : live, false, dem.regs[pc]!, slotMask(cp))) {
           cp.hit++;
           pruned = true;
           // propagate_liveness: what the old continuation read, this path's ancestors read too
           const reads = cp.state.frames.length === 1 ? cp.read : 0x3ff;
           for (let r = 0; r < 10; r++) if (reads & (1 << r)) markRead(cur, r);
+          for (let spi = 0; spi < 64; spi++) {
+            const rd = cp.state.frames.length !== 1 || ((spi < 32 ? cp.readLo >>> spi : cp.readHi >>> (spi - 32)) & 1) !== 0;
+            if (rd) markSlotRead(cur, spi);
+          }
           break;
         }
         if (addNew) cp.miss++;
@@ -126,9 +139,11 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
         continue;
       }
       if (addNew) {
-        const cp: Checkpoint = { state: cloneState(cur), branches: 1, parent: cur.parent, miss: 0, hit: 0, read: 0, segWritten: cur.written };
+        const cp: Checkpoint = { state: cloneState(cur), branches: 1, parent: cur.parent, miss: 0, hit: 0, read: 0, segWritten: cur.written, readLo: 0, readHi: 0, segWLo: cur.wLo, segWHi: cur.wHi };
         cur.parent = cp;
         cur.written = 0;
+        cur.wLo = 0;
+        cur.wHi = 0;
         list.push(cp);
         out.totalStates++;
         liveStates++;

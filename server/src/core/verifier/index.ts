@@ -77,7 +77,7 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
     const regs: Reg[] = new Array(11).fill(Reg.notInit);
     regs[1] = Reg.ptr('ctx');
     regs[10] = Reg.ptr('fp', { frame: 0 });
-    const start: VState = { frames: [newFrame(-1, 0, regs)], refs: [], pc: 0, path: undefined, r0Def: -1, parent: undefined, changesPkt: false, written: 0x7fe };
+    const start: VState = { frames: [newFrame(-1, 0, regs)], refs: [], pc: 0, path: undefined, r0Def: -1, parent: undefined, changesPkt: false, written: 0x7fe, wLo: 0, wHi: 0 };
     env.cur = start;
     explore(env, cfg, start, out);
     checkStackDepth(env, cfg.subStarts);

@@ -49,8 +49,13 @@ function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
   return true;
 }
 
-/** Demanded stack slots of the top frame (undefined: all). */
-type SlotMask = { lo: number; hi: number } | undefined;
+/** Demanded stack slots of the top frame (undefined: all); `readLo/readHi`: slots read at all (dynamic liveness). */
+type SlotMask = { lo: number; hi: number; readLo?: number; readHi?: number } | undefined;
+
+function slotRead(m: SlotMask, spi: number): boolean {
+  if (!m || m.readLo === undefined) return true;
+  return spi < 32 ? (m.readLo & (1 << spi)) !== 0 : (m.readHi! & (1 << (spi - 32))) !== 0;
+}
 
 function slotDemanded(m: SlotMask, spi: number): boolean {
   if (!m) return true;
@@ -60,6 +65,10 @@ function slotDemanded(m: SlotMask, spi: number): boolean {
 function stackSafe(env: Env, o: Frame, c: Frame, ids: IdMap, exact: boolean, mask: SlotMask): boolean {
   if (o.stype === c.stype && o.spill === c.spill && !exact) return spillsSafe(o, c, ids, exact, mask);
   for (let b = 0; b < 512; b++) {
+    if (!exact && (b & 7) === 0 && !slotRead(mask, b >> 3)) {
+      b += 7; // a slot the old continuation never read (stacksafe with !REG_LIVE_READ)
+      continue;
+    }
     const ot = o.stype[b]!;
     const ct = c.stype[b]!;
     if (exact) {
@@ -99,6 +108,7 @@ function spillsSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean, mask: SlotMa
   for (let i = 0; i < 64; i++) {
     const os = o.spill[i];
     if (!os) continue;
+    if (!exact && !slotRead(mask, i)) continue;
     if (o.stype[i * 8] !== SB.SPILL) continue;
     const cs = c.spill[i];
     if (!exact && os.kind === 'scalar' && !slotDemanded(mask, i)) {

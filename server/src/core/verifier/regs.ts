@@ -42,6 +42,24 @@ export function markRead(s: VState, r: number): void {
   }
 }
 
+/** Stack-slot liveness of frame 0, as markRead for registers (kernel: spilled_ptr.live). */
+export function markSlotRead(s: VState, spi: number): void {
+  const hi = spi >= 32;
+  const bit = 1 << (spi & 31);
+  if ((hi ? s.wHi : s.wLo) & bit) return;
+  for (let p = s.parent; p; p = p.parent) {
+    if ((hi ? p.readHi : p.readLo) & bit) return;
+    if (hi) p.readHi |= bit;
+    else p.readLo |= bit;
+    if ((hi ? p.segWHi : p.segWLo) & bit) return;
+  }
+}
+
+export function markSlotWritten(s: VState, spi: number): void {
+  if (spi >= 32) s.wHi |= 1 << (spi - 32);
+  else s.wLo |= 1 << spi;
+}
+
 /** Frame-0 registers written outside setReg (call clobbers, returns). */
 export function markWritten(s: VState, mask: number): void {
   s.written |= mask;

@@ -5,6 +5,7 @@
 import { Reject, type Env } from './env';
 import { sc } from './sc';
 import { ownStack, Reg, SB, STACK_SIZE, type Frame } from './state';
+import { markSlotRead, markSlotWritten } from './regs';
 
 /** helperRead/helperWrite: helper memory arguments as 6.14+ kernels word them (read from / write to). */
 export type Access = 'read' | 'write' | 'helper' | 'helperRead' | 'helperWrite';
@@ -36,6 +37,12 @@ export function stackBounds(regno: number, ptr: Reg, off: number, size: number, 
   return [lo, hi];
 }
 
+/** Marks the frame-0 slots in [lo, hi) as read (only frame 0 has dynamic stack liveness). */
+function readRange(env: Env, f: Frame, lo: number, hi: number): void {
+  if (f !== env.cur.frames[0]) return;
+  for (let spi = (STACK_SIZE + lo) >> 3; spi <= (STACK_SIZE + hi - 1) >> 3; spi++) markSlotRead(env.cur, spi);
+}
+
 function touch(env: Env, f: Frame, lo: number): void {
   if (-lo > f.depth) {
     f.depth = -lo;
@@ -53,6 +60,7 @@ function spillable(r: Reg): boolean {
 export function stackWriteFixed(env: Env, f: Frame, lo: number, size: number, value: Reg | undefined, imm: number | undefined): void {
   ownStack(f);
   touch(env, f, lo);
+  if (size === 8 && f === env.cur.frames[0]) markSlotWritten(env.cur, (STACK_SIZE + lo) >> 3);
   const i0 = STACK_SIZE + lo;
   const spi = i0 >> 3;
   const slotStart = spi << 3;
@@ -111,6 +119,7 @@ export function stackWriteVar(env: Env, f: Frame, lo: number, hi: number, value:
 /** A read of `size` bytes at constant offset `lo`; returns the loaded register (before narrowing). */
 export function stackReadFixed(env: Env, f: Frame, lo: number, size: number): Reg {
   touch(env, f, lo);
+  readRange(env, f, lo, lo + size);
   const i0 = STACK_SIZE + lo;
   const spi = i0 >> 3;
   const slotStart = spi << 3;
@@ -147,6 +156,7 @@ export function stackReadFixed(env: Env, f: Frame, lo: number, size: number): Re
 /** A read at a variable offset: all bytes in range must be initialised (unless privileged). */
 export function stackReadVar(env: Env, f: Frame, regno: number, ptr: Reg, lo: number, hi: number, size: number): Reg {
   touch(env, f, lo);
+  readRange(env, f, lo, hi);
   let allZero = true;
   for (let b = STACK_SIZE + lo; b < STACK_SIZE + hi; b++) {
     const t = f.stype[b]!;
@@ -169,6 +179,7 @@ function uninit(off: number, i: number, size: number): Reject {
  */
 export function stackHelperAccess(env: Env, f: Frame, regno: number, lo: number, hi: number, write: boolean, uninitOk: boolean): void {
   touch(env, f, lo);
+  if (!write || !uninitOk) readRange(env, f, lo, hi);
   if (write) ownStack(f);
   for (let b = STACK_SIZE + lo; b < STACK_SIZE + hi; b++) {
     const spi = b >> 3;

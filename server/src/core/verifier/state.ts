@@ -124,6 +124,11 @@ export interface Checkpoint {
   read: number;
   /** Frame-0 registers written between the parent checkpoint and this one. */
   readonly segWritten: number;
+  /** Frame-0 stack slots (bit = spi, two 32-bit words) read by the continuation / fully written in the segment. */
+  readLo: number;
+  readHi: number;
+  readonly segWLo: number;
+  readonly segWHi: number;
 }
 
 export interface VState {
@@ -138,6 +143,9 @@ export interface VState {
   changesPkt: boolean;
   /** Frame-0 registers written since the last checkpoint. */
   written: number;
+  /** Frame-0 stack slots fully (8 bytes) written since the last checkpoint. */
+  wLo: number;
+  wHi: number;
 }
 
 export function newFrame(callsite: number, subStart: number, regs: Reg[], callback?: Frame['callback']): Frame {
@@ -168,6 +176,8 @@ export function cloneState(s: VState): VState {
     parent: s.parent,
     changesPkt: s.changesPkt,
     written: s.written,
+    wLo: s.wLo,
+    wHi: s.wHi,
   };
 }
 
