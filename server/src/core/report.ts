@@ -18,7 +18,12 @@ export interface ProgramReport {
   readonly verdict?: 'accept' | 'reject' | 'error';
   readonly stats?: { readonly processedInsns: number; readonly peakStates: number; readonly verifyMs: number };
   readonly returnValues?: ReturnValues;
-  readonly headroom?: { readonly push: number | null };
+  /**
+   * push: the most bytes any path pushes into the headroom (bpf_xdp_adjust_head, adjust_meta);
+   * pull: the most bytes any path pulls off the front (the packet must be pull + 14 bytes long).
+   * null: unbounded.
+   */
+  readonly headroom?: { readonly push: number | null; readonly pull?: number | null };
   readonly requires?: string[];
   readonly findings: Finding[];
 }

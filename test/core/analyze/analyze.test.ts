@@ -41,7 +41,7 @@ describe('analyzeObject on the bundled examples', () => {
     const f = report.programs[0]!.findings.find((x) => x.code === 'xdp/adjust-head-unbounded');
     expect(f?.severity).toBe('warning');
     expect(f?.message).toMatch(/152/); // 192 bytes of i40e headroom - 40 for struct xdp_frame
-    expect(report.programs[0]!.headroom).toEqual({ push: null });
+    expect(report.programs[0]!.headroom).toEqual({ push: null, pull: null });
   });
 
   it('with the C source\'s return statements, the invalid action sits on the `return` producing it', async () => {

@@ -15,7 +15,7 @@ import type { ReturnValues } from '../report';
 import type { VerifyResult } from '../verifier/result';
 import { callArgument, locAt, returnSite, statementRange } from './location';
 import { inferNeeds, type Need } from './needs';
-import { resizeCalls, resizeSums, usableRoom, XDP_FRAME_SIZE, type ResizeCall } from './resize';
+import { ETH_HLEN, resizeCalls, resizeSums, usableRoom, XDP_FRAME_SIZE, type ResizeCall } from './resize';
 import { ACTION_NAMES, returnSources, returnValueSet, type ReturnSource } from './returnValues';
 import { showSet, showValue, ValueSet } from './valueSet';
 
@@ -29,7 +29,7 @@ export interface XdpTarget {
 export interface XdpAnalysis {
   /** Undefined when the verifier did not accept the program. */
   readonly returnValues?: ReturnValues;
-  readonly headroom?: { readonly push: number | null };
+  readonly headroom?: { readonly push: number | null; readonly pull: number | null };
   readonly requires: string[];
   readonly findings: Finding[];
 }
@@ -158,7 +158,7 @@ function portableRoom(): { room: number; driver: string } {
   return best;
 }
 
-function checkResize(c: Ctx, calls: readonly ResizeCall[]): { push: number | null; tail: number | null; meta: number | null } {
+function checkResize(c: Ctx, calls: readonly ResizeCall[]): { push: number | null; pull: number | null; tail: number | null; meta: number | null } {
   const sums = resizeSums(c.program, c.vr, calls);
   const d = c.target.driver;
   const portable = portableRoom();
@@ -181,6 +181,15 @@ function checkResize(c: Ctx, calls: readonly ResizeCall[]): { push: number | nul
         `bpf_xdp_adjust_head: ${why}. Bound the push length, e.g. check it against ${suggested} before the call (${boundText()}); ` +
         `larger pushes make the helper fail with -EINVAL at run time.`,
         call.slot, { capability: 'headroom', ...exprData, suggestedBound: suggested, portableBound: portable.room }, arg?.range);
+    }
+    if (call.helper === 'bpf_xdp_adjust_head' && call.grow !== null && (call.shrink === null || (call.shrink > 0 && sums.pull.inLoop.has(call.slot)))) {
+      const why = call.shrink === null
+        ? `the verifier cannot bound the pull: delta${arg ? ` (\`${arg.text}\`)` : ''} ranges up to ${call.delta.max}`
+        : `the call pulls inside a loop, so the pulls add up without a bound`;
+      add(c, 'xdp/adjust-head-unbounded', 'warning',
+        `bpf_xdp_adjust_head: ${why}. The kernel refuses to move data past data_end − ${ETH_HLEN}, so on packets shorter than the pull + ${ETH_HLEN} bytes ` +
+        `the helper fails with -EINVAL at run time; bound the pull by the packet length you checked against data_end.`,
+        call.slot, { capability: 'pull', ...exprData }, arg?.range);
     }
     if (call.helper === 'bpf_xdp_adjust_meta') {
       if (!call.aligned4) {
@@ -245,7 +254,7 @@ function checkResize(c: Ctx, calls: readonly ResizeCall[]): { push: number | nul
         }, arg?.range);
     }
   }
-  return { push, tail, meta: metaLen };
+  return { push, pull: sums.pull.total, tail, meta: metaLen };
 }
 
 // ---------------------------------------------------------------- capabilities
@@ -372,7 +381,7 @@ function checkNeeds(c: Ctx, needs: readonly Need[], returns: ValueSet | undefine
   }
 }
 
-function requiresList(needs: readonly Need[], returns: ValueSet | undefined, program: Program, sizes: { push: number | null; tail: number | null; meta: number | null } | undefined): string[] {
+function requiresList(needs: readonly Need[], returns: ValueSet | undefined, program: Program, sizes: { push: number | null; pull: number | null; tail: number | null; meta: number | null } | undefined): string[] {
   const out = new Set<string>();
   let kernel: string | undefined;
   const bump = (v: string | undefined) => { if (v && (!kernel || KernelVersion.compare(KernelVersion.parse(v)!, KernelVersion.parse(kernel)!) > 0)) kernel = v; };
@@ -419,7 +428,7 @@ export function analyzeXdp(program: Program, obj: LoadedObject, vr: VerifyResult
   const needs = inferNeeds(program, obj, vr);
   let returnValues: ReturnValues | undefined;
   let returns: ValueSet | undefined;
-  let sizes: { push: number | null; tail: number | null; meta: number | null } | undefined;
+  let sizes: { push: number | null; pull: number | null; tail: number | null; meta: number | null } | undefined;
   if (vr.verdict === 'accept') {
     const sources = returnSources(program, vr);
     returns = returnValueSet(sources);
@@ -435,7 +444,7 @@ export function analyzeXdp(program: Program, obj: LoadedObject, vr: VerifyResult
   }
   return {
     ...(returnValues ? { returnValues } : {}),
-    ...(sizes ? { headroom: { push: sizes.push } } : {}),
+    ...(sizes ? { headroom: { push: sizes.push, pull: sizes.pull } } : {}),
     requires: requiresList(needs, returns, program, sizes),
     findings: c.findings,
   };

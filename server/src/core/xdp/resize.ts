@@ -24,6 +24,8 @@ export interface ResizeCall {
   readonly delta: { readonly min: number; readonly max: number };
   /** Bytes this call can push (head/meta: -delta) or grow (tail: +delta); null when unbounded. */
   readonly grow: number | null;
+  /** adjust_head only: bytes this call can pull (+delta); null when unbounded. */
+  readonly shrink: number | null;
   /** The delta's low two bits are known to be zero (metadata must stay 4-byte aligned). */
   readonly aligned4: boolean;
 }
@@ -42,8 +44,10 @@ function callOf(c: HelperCallSite): ResizeCall | undefined {
   let grow: number | null;
   if (helper === 'bpf_xdp_adjust_tail') grow = max >= INT_MAX ? null : Math.max(0, max);
   else grow = min <= INT_MIN ? null : Math.max(0, -min);
+  // The shrink side: a pull may not move data past data_end - ETH_HLEN.
+  const shrink = helper !== 'bpf_xdp_adjust_head' ? 0 : max >= INT_MAX ? null : Math.max(0, max);
   const aligned4 = !!d && (d.tnum.mask & 3n) === 0n && (d.tnum.value & 3n) === 0n;
-  return { slot: c.slot, helper, delta: { min, max }, grow, aligned4 };
+  return { slot: c.slot, helper, delta: { min, max }, grow, shrink, aligned4 };
 }
 
 export function resizeCalls(vr: VerifyResult): ResizeCall[] {
@@ -57,6 +61,8 @@ export interface ResizeSums {
   readonly meta: PathSum;
   /** adjust_tail growth. */
   readonly tail: PathSum;
+  /** adjust_head pulls along the heaviest path (the packet must be this + 14 bytes long). */
+  readonly pull: PathSum;
 }
 
 export function resizeSums(program: Program, vr: VerifyResult, calls: readonly ResizeCall[]): ResizeSums {
@@ -70,7 +76,15 @@ export function resizeSums(program: Program, vr: VerifyResult, calls: readonly R
     push: heaviestPath(program, by((c) => c.helper !== 'bpf_xdp_adjust_tail'), reachable),
     meta: heaviestPath(program, by((c) => c.helper === 'bpf_xdp_adjust_meta'), reachable),
     tail: heaviestPath(program, by((c) => c.helper === 'bpf_xdp_adjust_tail'), reachable),
+    pull: heaviestPath(program, pulls(calls), reachable),
   };
+}
+
+/** Per-slot pull of each adjust_head call (0 elsewhere). */
+function pulls(calls: readonly ResizeCall[]): (slot: number) => number | null {
+  const m = new Map<number, number | null>();
+  for (const c of calls) if (c.helper === 'bpf_xdp_adjust_head') m.set(c.slot, c.shrink);
+  return (s) => (m.has(s) ? m.get(s)! : 0);
 }
 
 /** Usable push room on a driver: headroom - sizeof(struct xdp_frame). */
