@@ -112,7 +112,10 @@ export function analyzeObjectDetail(bytes: Uint8Array, opts: AnalyzeOptions): Ob
       programs.push({ program });
       continue;
     }
-    const vr = verify(program, obj, { ...(kernel ? { kernel } : {}), ...(opts.cancel ? { cancel: opts.cancel } : {}) });
+    // A program calling the XDP metadata kfuncs can only ever load device-bound (BPF_F_XDP_DEV_BOUND_ONLY
+    // and an ifindex at load time), so it is verified as such; `requires` then lists dev-bound.
+    const devBound = program.kfuncs.some((k) => k.name.startsWith('bpf_xdp_metadata_'));
+    const vr = verify(program, obj, { ...(kernel ? { kernel } : {}), ...(opts.cancel ? { cancel: opts.cancel } : {}), ...(devBound ? { devBound } : {}) });
     checkCancel(opts.cancel);
     const xdp = analyzeXdp(program, obj, vr, target);
     programs.push({ program, verify: vr, xdp });

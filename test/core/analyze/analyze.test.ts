@@ -76,6 +76,21 @@ describe('analyzeObject on the bundled examples', () => {
   });
 });
 
+describe('analyzeObject on device-bound programs', () => {
+  it('verifies a metadata-kfunc program as device-bound and leaves the driver check to the XDP analyses', async () => {
+    const r = await compile({ file: join(ROOT, 'test', 'fixtures', 'xdp', 'kfuncs.c') });
+    expect(r.ok).toBe(true);
+    const on = (driver: string) => analyzeObject(r.object!, { path: 'k.c', driver, kernel: null }).programs.find((p) => p.name === 'rx_ts')!;
+    const mlx5 = on('mlx5_core');
+    expect(mlx5.verdict).toBe('accept');
+    expect(mlx5.requires).toContain('dev-bound');
+    expect(mlx5.findings.filter((f) => f.severity === 'error')).toEqual([]);
+    const i40e = on('i40e');
+    expect(i40e.verdict).toBe('accept');
+    expect(i40e.findings.map((f) => f.code)).toEqual(['xdp/capability-missing']);
+  });
+});
+
 describe('analyzeObject on bad input', () => {
   it('a truncated object is one load error naming the stage and offset', () => {
     const bytes = examples.xdp_parse_clean!.subarray(0, 200);
