@@ -18,7 +18,7 @@ import {
   coerceToSizeSx, scalarEndianPrecise, scalarFromLoad, scalarMovsx, scalarSext, scalarTruncate,
 } from './convert';
 import { scalarToString } from './format';
-import { M64, TnumOps, tnumIn, tnumRange, tnumUnion } from './tnum';
+import { LO32, M64, TnumOps, tnumIn, tnumRange, tnumUnion } from './tnum';
 
 /** Known bits: a bit is known when its mask bit is 0, and then equals the value bit. value & mask == 0. */
 export interface Tnum {
@@ -55,9 +55,14 @@ function equals(a: Scalar, b: Scalar): boolean {
 /**
  * Smallest state of this domain containing both: per-component hulls and the tnum union, then synced
  * (sync only removes values outside some component, which neither input has).
+ * Quick exit: when one operand subsumes the other, every hull is that operand's component and the tnum
+ * union is its tnum (tnumIn(a, b) means b's unknown bits are unknown in a and their known bits agree where
+ * a's are known), so the result is sync(that operand); when sync leaves it unchanged it is returned as is.
  */
 function join(a: Scalar, b: Scalar): Scalar {
-  if (equals(a, b)) return a;
+  if (a === b || equals(a, b)) return a;
+  if (subsumes(a, b) && syncFixed(a)) return a;
+  if (subsumes(b, a) && syncFixed(b)) return b;
   const w = W1;
   w.t = tnumUnion(a.tnum, b.tnum);
   w.umin = a.umin < b.umin ? a.umin : b.umin;
@@ -72,11 +77,42 @@ function join(a: Scalar, b: Scalar): Scalar {
   return freeze(w);
 }
 
-/** The kernel's range_within(old, cur) && tnum_in(old, cur): every value of cur is a value of old. */
+/** Whether reg_bounds_sync leaves s unchanged (cached per object; scalars are immutable). */
+const SYNC_FIXED = new WeakMap<Scalar, boolean>();
+function syncFixed(s: Scalar): boolean {
+  let r = SYNC_FIXED.get(s);
+  if (r === undefined) {
+    const w = load(W1, s);
+    sync(w);
+    r = w.t.value === s.tnum.value && w.t.mask === s.tnum.mask && w.umin === s.umin && w.umax === s.umax &&
+      w.smin === s.smin && w.smax === s.smax && w.u32min === s.u32min && w.u32max === s.u32max &&
+      w.s32min === s.s32min && w.s32max === s.s32max;
+    SYNC_FIXED.set(s, r);
+  }
+  return r;
+}
+
+/**
+ * The kernel's range_within(old, cur) && tnum_in(old, cur): every value of cur is a value of old.
+ * The tnum test avoids bigint arithmetic for constant, unknown and below-2^32 tnums (same answer as
+ * tnumIn: for tnums below 2^32 the bigint and the 32-bit number operations agree bit for bit).
+ */
 function subsumes(old: Scalar, cur: Scalar): boolean {
-  return old.umin <= cur.umin && old.umax >= cur.umax && old.smin <= cur.smin && old.smax >= cur.smax &&
+  if (old === cur) return true;
+  if (!(old.umin <= cur.umin && old.umax >= cur.umax && old.smin <= cur.smin && old.smax >= cur.smax &&
     old.u32min <= cur.u32min && old.u32max >= cur.u32max && old.s32min <= cur.s32min &&
-    old.s32max >= cur.s32max && tnumIn(old.tnum, cur.tnum);
+    old.s32max >= cur.s32max)) return false;
+  const a = old.tnum;
+  const b = cur.tnum;
+  if (a.mask === 0n) return b.mask === 0n && a.value === b.value;
+  if (a.mask === M64 && a.value === 0n) return true;
+  if (a.value <= LO32 && a.mask <= LO32 && b.value <= LO32 && b.mask <= LO32) {
+    const am = Number(a.mask);
+    const bv = Number(b.value);
+    const bm = Number(b.mask);
+    return (bm & ~am) === 0 && Number(a.value) === ((bv & ~am) >>> 0);
+  }
+  return tnumIn(a, b);
 }
 
 export const Scalar = {
