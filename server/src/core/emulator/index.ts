@@ -163,9 +163,10 @@ export function run(program: Program, obj: LoadedObject, opts: RunOptions): RunR
   const t0 = performance.now();
   let runs = 0;
   let firstSteps = -1;
+  const [cl, ch] = env.ctxPointer();
+  const regs = m.regs;
   for (let i = 0; i < (tracing ? 1 : repeat); i++) {
-    m.regs.fill(0);
-    const [cl, ch] = env.ctxPointer();
+    for (let r = 0; r < 22; r++) regs[r] = 0;
     m.regs[2] = cl;
     m.regs[3] = ch;
     m.tailCalls = 0;

@@ -60,12 +60,12 @@ function buildSource(traced: boolean): string {
         body = EXIT;
       } else if (op === JmpOp.CALL && cls === Cls.JMP) {
         const helper = `m.steps=steps;t=m.helper(m,imm,pc);steps=m.steps;P=m.pollAt;if(t!==0){${EXIT}}pc++;break;`;
-        const local = `rets.push(pc+1);saved.push(R[12],R[13],R[14],R[15],R[16],R[17],R[18],R[19]);m.enter(pc);depth++;pc=pc+1+imm;break;`;
+        const local = `if(rets===null){rets=[];saved=[];}rets.push(pc+1);saved.push(R[12],R[13],R[14],R[15],R[16],R[17],R[18],R[19]);m.enter(pc);depth++;pc=pc+1+imm;break;`;
         if ((code & 8) === 0) {
           body = `if(S===0){${helper}}else if(S===1){${local}}else if(S===2){m.steps=steps;m.kfunc(m,img.kfuncs.get(pc),pc);steps=m.steps;P=m.pollAt;pc++;break;}else{bad(m,img,pc);}`;
         } else {
           // callx: the target is in dst — a function pointer (from lddw src=FUNC) or a helper id.
-          body = `if(R[D+1]===${0xfe000000 | 0}){rets.push(pc+1);saved.push(R[12],R[13],R[14],R[15],R[16],R[17],R[18],R[19]);u=R[D];m.enter(pc);depth++;pc=u;break;}
+          body = `if(R[D+1]===${0xfe000000 | 0}){if(rets===null){rets=[];saved=[];}rets.push(pc+1);saved.push(R[12],R[13],R[14],R[15],R[16],R[17],R[18],R[19]);u=R[D];m.enter(pc);depth++;pc=u;break;}
 if(R[D+1]!==0)callxBad(m,pc,R[D],R[D+1]);
 m.steps=steps;t=m.helper(m,R[D],pc);steps=m.steps;P=m.pollAt;if(t!==0){${EXIT}}pc++;break;`;
         }
@@ -81,7 +81,7 @@ m.steps=steps;t=m.helper(m,R[D],pc);steps=m.steps;P=m.pollAt;if(t!==0){${EXIT}}p
   return `
 const R=m.regs,V=m.V,mem=m.mem,C=img.code,DS=img.dst,SS=img.src,OF=img.off,IM=img.imm;
 let pc=entry,steps=m.steps,P=m.pollAt,D=0,S=0,off=0,imm=0,t=0,u=0,depth=0;
-const rets=[],saved=[];
+let rets=null,saved=null;
 m.enter(pc);
 try{
 for(;;){

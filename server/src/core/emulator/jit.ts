@@ -17,9 +17,15 @@ import { EmuFault } from './memory';
 import type { ExecFn, Machine } from './machine';
 import { aluStmt, atomicStmt, jmpCond, ldxStmt, stStmt, type Operands } from './semantics';
 
+type RegionFn = (R: Int32Array, m: Machine, mem: Machine['mem'], V: Int32Array, LD: Int32Array, img: Image, X: Int32Array, pc: number) => number;
+
 interface Compiled {
-  fn: (m: Machine, img: Image, LD: Int32Array, entry: number, AFTER: Int32Array) => void;
-  after: Int32Array;
+  /** Runs the program from a slot in a new frame (the generated dispatcher). */
+  readonly run: (m: Machine, img: Image, LD: Int32Array, entry: number, c: Compiled) => void;
+  /** Instructions of a slot's block that come after it (a fault subtracts them from the step count). */
+  readonly after: Int32Array;
+  /** Call linkage passed from a region function to the dispatcher. */
+  readonly x: Int32Array;
 }
 
 const lit = (v: number) => `(${v | 0})`;
@@ -106,12 +112,17 @@ function regsOf(img: Image, pc: number): { reads: number[]; writes: number[] } {
   return { reads: [], writes: [] };
 }
 
-const EXIT_R = `if(depth===0){m.leave();m.steps=S;return;}
-depth--;m.leave();t=saved.length-10;for(u=0;u<10;u++)R[12+u]=saved[t+u];saved.length=t;pc=rets.pop();continue L;`;
-const CALL_LOCAL = (target: string, ret: number, slot: number) =>
-  `if(rets===null){rets=[];saved=[];}rets.push(${ret});for(u=12;u<22;u++)saved.push(R[u]);m.enter(${slot});depth++;pc=${target};continue L;`;
+/** Region-function return codes: >= 0 continue at that slot; EXIT_CODE leaves the frame; CALL_CODE is a
+ *  bpf-to-bpf call with the return slot, the call's slot and the target slot in X[0], X[1], X[2]. */
+const EXIT_CODE = -1;
+const CALL_CODE = -2;
+const EXIT_R = `return ${EXIT_CODE};`;
+const CALL_LOCAL = (target: string, ret: number, slot: number) => `X[0]=${ret};X[1]=${slot};X[2]=${target};return ${CALL_CODE};`;
 
-function insnCode(img: Image, pc: number, b: Block): string {
+/** Where a block-ending jump to `target` goes: a jump inside the region, or a return to the dispatcher. */
+type JumpTo = (target: number) => string;
+
+function insnCode(img: Image, pc: number, b: Block, jump: JumpTo): string {
   const c = img.code[pc];
   const cls = c & 7;
   const off = img.off[pc];
@@ -143,12 +154,12 @@ function insnCode(img: Image, pc: number, b: Block): string {
     const x = (c & 8) !== 0;
     if (op === JmpOp.JA) {
       if (x) return bad();
-      return `${writeBack(b)}pc=${pc + 1 + (cls === Cls.JMP ? off : imm)};continue L;`;
+      return `${writeBack(b)}${jump(pc + 1 + (cls === Cls.JMP ? off : imm))}`;
     }
     if (cls === Cls.JMP && op === JmpOp.EXIT && !x) return `${writeBack(b)}${EXIT_R}`;
     if (cls === Cls.JMP && op === JmpOp.CALL) {
       const reload = b.used.has(0) ? 'l0=R[0];h0=R[1];' : '';
-      const helper = (id: string) => `m.steps=S;t=m.helper(m,${id},${pc});S=m.steps;P=m.pollAt;if(t!==0){${EXIT_R}}${reload}`;
+      const helper = (id: string) => `t=m.helper(m,${id},${pc});if(t!==0){${EXIT_R}}${reload}`;
       if (x) {
         const d = img.dst[pc];
         const wb = writeBack(b);
@@ -157,36 +168,56 @@ function insnCode(img: Image, pc: number, b: Block): string {
       switch (img.src[pc]) {
         case 0: return `${writeBack(b)}${helper(String(imm))}`;
         case 1: return `${writeBack(b)}${CALL_LOCAL(String(pc + 1 + imm), pc + 1, pc)}`;
-        case 2: return `${writeBack(b)}m.steps=S;m.kfunc(m,img.kfuncs.get(${pc}),${pc});S=m.steps;P=m.pollAt;${reload}`;
+        case 2: return `${writeBack(b)}m.kfunc(m,img.kfuncs.get(${pc}),${pc});${reload}`;
         default: return bad();
       }
     }
-    if (cls === Cls.JMP && op === JmpOp.JCOND && !x) return `${writeBack(b)}if(m.mayGotoTaken()){pc=${pc + 1 + off};continue L;}`;
+    if (cls === Cls.JMP && op === JmpOp.JCOND && !x) return `${writeBack(b)}if(m.mayGotoTaken()){${jump(pc + 1 + off)}}`;
     const cond = jmpCond(c, o);
     if (cond === undefined) return bad();
-    return `${writeBack(b)}if(${cond}){pc=${pc + 1 + off};continue L;}`;
+    return `${writeBack(b)}if(${cond}){${jump(pc + 1 + off)}}`;
   }
   return bad();
 }
+
+/**
+ * Instructions per region function. The program is cut into regions of consecutive basic blocks, each
+ * its own JavaScript function (a `switch (pc)` loop over its blocks; jumps inside the region stay in it,
+ * others return the target slot to the dispatcher). Small functions keep V8's optimising compile
+ * cheap (one huge function exceeds TurboFan's bytecode-size limit and is never optimised) and confine
+ * the deoptimisation that a first run of a new path causes to the region that contains it.
+ */
+export const REGION_INSNS = 48;
 
 export function compile(img: Image): Compiled {
   const L = leaders(img);
   const n = img.n;
   const after = new Int32Array(n + 1);
-  const parts: string[] = [];
-  let pc = 0;
-  while (pc < n) {
-    // One block: [pc, end). Its registers live in block-scoped locals, loaded from R on entry and
-    // written back before every exit, so no value is carried in a local across block boundaries
-    // (which keeps V8's optimising compile of large programs cheap).
+  // Blocks [start, end) in slot order, then regions of consecutive blocks.
+  const blocks: Array<{ start: number; end: number; region: number }> = [];
+  let region = 0, size = 0;
+  for (let pc = 0; pc < n;) {
     let end = pc + 1;
     while (end < n && !L[end]) end++;
+    if (size > 0 && size + (end - pc) > REGION_INSNS) { region++; size = 0; }
+    blocks.push({ start: pc, end, region });
+    size += end - pc;
+    pc = end;
+  }
+  const regionOf = new Map<number, number>();
+  for (const bl of blocks) regionOf.set(bl.start, bl.region);
+  const texts: string[][] = [];
+  blocks.forEach((bl, i) => {
+    const { start: pc, end } = bl;
+    const jump: JumpTo = (target) => (regionOf.get(target) === bl.region ? `pc=${target};continue L;` : `return ${target};`);
+    // One block: its registers live in block-scoped locals, loaded from R on entry and written back
+    // before every exit, so no value is carried in a local across block boundaries.
     const slots: number[] = [];
     for (let s = pc; s < end; s++) {
       if (img.program.insns[s]?.tail) continue;
       slots.push(s);
     }
-    slots.forEach((s, i) => { after[s] = slots.length - 1 - i; });
+    slots.forEach((s, k) => { after[s] = slots.length - 1 - k; });
     const used = new Set<number>();
     for (const s of slots) {
       const r = regsOf(img, s);
@@ -194,26 +225,52 @@ export function compile(img: Image): Compiled {
     }
     const b: Block = { used, dirty: new Set() };
     const decl = [...used].sort((x, y) => x - y).map((r) => `l${r}=R[${2 * r}],h${r}=R[${2 * r + 1}]`).join(',');
-    const body = slots.map((s) => insnCode(img, s, b)).join('\n');
-    parts.push(`case ${pc}:{S+=${slots.length};if(S>=P)P=m.poll(S,${pc});${decl ? `let ${decl};` : ''}\n${body}\n${writeBack(b)}}`);
-    pc = end;
-  }
+    const body = slots.map((s) => insnCode(img, s, b, jump)).join('\n');
+    // Falling off the block: into the next case when the next block is in this region.
+    const next = blocks[i + 1];
+    const fall = next !== undefined && next.region === bl.region ? '' : `return ${end};`;
+    (texts[bl.region] ??= []).push(`case ${pc}:{S=m.steps+${slots.length};m.steps=S;if(S>=m.pollAt)m.poll(S,${pc});${decl ? `let ${decl};` : ''}\n${body}\n${writeBack(b)}${fall}}`);
+  });
+  const fns: RegionFn[] = texts.map((cases, k) => {
+    const src = `let t=0,u=0,S=0;\nL:for(;;){switch(pc){\n${cases.join('\n')}\ndefault:return pc;\n}}`;
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const factory = new Function('EmuFault', 'mulhi', 'udiv64', 'umod64', 'sdiv64', 'smod64', 'atomic', 'bad', 'callxBad',
+      `return function region${k}(R,m,mem,V,LD,img,X,pc){${src}};`);
+    return factory(EmuFault, mulhi, udiv64, umod64, sdiv64, smod64, atomic, bad, callxBad) as RegionFn;
+  });
+  // The dispatcher: a `switch` from each block's first slot to a direct call of its region function
+  // (call sites with one known target each, rather than one site calling every region), plus the frame
+  // handling for exits and bpf-to-bpf calls.
+  const routes = texts.map((_, k) => {
+    const starts = blocks.filter((bl) => bl.region === k).map((bl) => `case ${bl.start}:`).join('');
+    return `${starts}pc=f${k}(R,m,mem,V,LD,img,X,pc);break;`;
+  });
   const src = `
-const R=m.regs,V=m.V,mem=m.mem;
-let t=0,u=0,depth=0,pc=entry,S=m.steps,P=m.pollAt;
-let rets=null,saved=null;
+const R=m.regs,V=m.V,mem=m.mem,X=c.x;
+let pc=entry,depth=0,rets=null,saved=null,t=0,u=0;
 m.enter(pc);
 try{
-L:for(;;){switch(pc){
-${parts.join('\n')}
-case ${n}:S+=1;bad(m,img,${n});
-default:S+=1;bad(m,img,pc);
-}}
-}catch(e){if(e instanceof EmuFault){if(!e.accounted){e.accounted=true;m.steps=S-AFTER[e.slot];}if(e.where===undefined)e.where=img.program;}while(depth>0){depth--;m.leave();}m.leave();throw e;}`;
+for(;;){
+switch(pc){
+${routes.join('\n')}
+default:m.steps++;bad(m,img,pc);
+}
+if(pc<0){
+if(pc===${EXIT_CODE}){
+if(depth===0){m.leave();return;}
+depth--;m.leave();t=saved.length-10;for(u=0;u<10;u++)R[12+u]=saved[t+u];saved.length=t;pc=rets.pop();
+}else{
+if(rets===null){rets=[];saved=[];}
+rets.push(X[0]);for(u=12;u<22;u++)saved.push(R[u]);m.enter(X[1]);depth++;pc=X[2];
+}
+}
+}
+}catch(e){if(e instanceof EmuFault){if(!e.accounted){e.accounted=true;m.steps-=c.after[e.slot];}if(e.where===undefined)e.where=img.program;}while(depth>0){depth--;m.leave();}m.leave();throw e;}`;
+  const names = fns.map((_, k) => `f${k}`);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const factory = new Function('EmuFault', 'mulhi', 'udiv64', 'umod64', 'sdiv64', 'smod64', 'atomic', 'bad', 'callxBad',
-    `return function jitted(m,img,LD,entry,AFTER){${src}};`);
-  return { fn: factory(EmuFault, mulhi, udiv64, umod64, sdiv64, smod64, atomic, bad, callxBad), after };
+  const factory = new Function('EmuFault', 'bad', ...names, `return function dispatch(m,img,LD,entry,c){${src}};`);
+  const run = factory(EmuFault, bad, ...fns) as Compiled['run'];
+  return { run, after, x: new Int32Array(3) };
 }
 
 export const jitExec: ExecFn = (m, img, ld, entry) => {
@@ -222,5 +279,5 @@ export const jitExec: ExecFn = (m, img, ld, entry) => {
     c = compile(img);
     img.jit = c;
   }
-  c.fn(m, img, ld, entry, c.after);
+  c.run(m, img, ld, entry, c);
 };

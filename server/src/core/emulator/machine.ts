@@ -41,6 +41,9 @@ export class Machine {
     throw new EmuFault('kfunc', slot, `kfunc ${name} is not available`);
   };
   private readonly ldCache = new Map<Image, Int32Array>();
+  /** The image and values of the last lddwValues() call (repeated runs of one program skip the Map). */
+  private lastImg: Image | undefined = undefined;
+  private lastLd: Int32Array | undefined = undefined;
   /** Traced runs only: called before each instruction, and when a frame exits. */
   onStep: (slot: number) => void = () => {};
   onExit: () => void = () => {};
@@ -106,8 +109,13 @@ export class Machine {
 
   /** LD_IMM64 values for an image in this machine (map pointers depend on the run's regions). */
   lddwValues(img: Image): Int32Array {
+    if (img === this.lastImg) return this.lastLd!;
     let ld = this.ldCache.get(img);
-    if (ld) return ld;
+    if (ld) {
+      this.lastImg = img;
+      this.lastLd = ld;
+      return ld;
+    }
     ld = new Int32Array(img.n * 2 + 2);
     for (const e of img.lddw) {
       const s = e.slot;

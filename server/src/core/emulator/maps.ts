@@ -46,9 +46,11 @@ export const MapKind = {
   },
 };
 
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export function keyHex(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += (b[i] < 16 ? '0' : '') + b[i].toString(16);
+  for (let i = 0; i < b.length; i++) s += HEX_BYTE[b[i]];
   return s;
 }
 
@@ -111,12 +113,13 @@ export class MapState {
       const e = i >= 0 && i < m.index.length ? m.index[i] : undefined;
       return e ? e.values[m.percpu ? cpu % e.values.length : 0] : undefined;
     }
-    const e = m.entries.get(keyHex(key));
+    const k = keyHex(key);
+    const e = m.entries.get(k);
     if (!e) return undefined;
     if (MapKind.isLru(t)) {
       // Mark as recently used: move to the end of the insertion order.
-      m.entries.delete(keyHex(key));
-      m.entries.set(keyHex(key), e);
+      m.entries.delete(k);
+      m.entries.set(k, e);
     }
     return e.values[m.percpu ? cpu % e.values.length : 0];
   }
