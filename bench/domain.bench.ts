@@ -14,6 +14,7 @@ import { aluConfig } from '../server/src/core/verifier/domain/alu';
 
 type S = Scalar;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const MEMO_DEFAULT = aluConfig.memo;
 const METHODS = ['alu', 'neg', 'endian', 'movsx', 'zext32', 'truncate', 'sext', 'branch', 'join', 'subsumes', 'sync'] as const;
 type Method = (typeof METHODS)[number];
 
@@ -86,7 +87,7 @@ function replayGroup(calls: Call[]): number {
   const t0 = performance.now();
   for (let i = 0; i < calls.length; i++) fns[calls[i]!.m]!(...args[i]!);
   const t = performance.now() - t0;
-  aluConfig.memo = true;
+  aluConfig.memo = MEMO_DEFAULT;
   return t;
 }
 
@@ -98,7 +99,7 @@ function replayPlain(calls: Call[], memo: boolean): number {
   const t0 = performance.now();
   for (let i = 0; i < calls.length; i++) fns[calls[i]!.m]!(...args[i]!);
   const t = performance.now() - t0;
-  aluConfig.memo = true;
+  aluConfig.memo = MEMO_DEFAULT;
   return t;
 }
 
@@ -112,6 +113,20 @@ async function main(): Promise<void> {
   const counts = new Map<string, number>();
   for (const c of calls) counts.set(c.group, (counts.get(c.group) ?? 0) + 1);
   console.log(`domain: ${calls.length} recorded domain calls on xdp_firewall, ${counts.size} (op, operand shape) groups`);
+  // How often a call repeats its operand objects (what a per-object memo table could hit).
+  for (const m of ['join', 'subsumes', 'alu', 'branch'] as const) {
+    const seen = new Map<unknown, Set<unknown>>();
+    let n = 0, rep = 0;
+    for (const c of calls) {
+      if (c.m !== m) continue;
+      n++;
+      const [x, y] = c.args.filter(isScalar);
+      let inner = seen.get(x);
+      if (!inner) seen.set(x, (inner = new Set()));
+      if (inner.has(y)) rep++; else inner.add(y);
+    }
+    console.log(`domain: ${m}: ${n} calls, ${rep} repeat an earlier call's operand objects`);
+  }
   replayPlain(calls, false); // warm-up
   replayPlain(calls, true);
   for (const memo of [false, true]) {
@@ -130,7 +145,7 @@ async function main(): Promise<void> {
       ends[memo ? 'on' : 'off']!.push(performance.now() - t0);
     }
   }
-  aluConfig.memo = true;
+  aluConfig.memo = MEMO_DEFAULT;
   console.log(`domain: verify(xdp_firewall) median: memo on ${median(ends.on!).toFixed(1)} ms, memo off ${median(ends.off!).toFixed(1)} ms`);
   // Per-group breakdown: each group's calls replayed alone (memo off), median of the rounds.
   const byGroup = new Map<string, Call[]>();

@@ -8,6 +8,7 @@ import { JmpOp } from '../../../../server/src/core/isa/opcodes';
 import { Scalar } from '../../../../server/src/core/verifier/domain/scalar';
 import type { Scalar as ScalarT } from '../../../../server/src/core/verifier/domain/scalar';
 import { freeze, load, newW, sync } from '../../../../server/src/core/verifier/domain/bounds';
+import { coerceToSize } from '../../../../server/src/core/verifier/domain/convert';
 import { tnumIn, tnumUnion } from '../../../../server/src/core/verifier/domain/tnum';
 import { Rng, absGen, desc, edgeVal } from './gen';
 
@@ -86,5 +87,29 @@ describe('quick exits agree with the straightforward forms (seeded)', () => {
       if (!Scalar.equals(j, e)) expect.fail(`join(${desc(a)}, ${desc(b)}) = ${desc(j)}, expected ${desc(e)}`);
     }
     expect(subsuming).toBeGreaterThan(PAIRS / 10);
+  });
+
+  it('truncate: the unknown-load quick exit gives coerceToSize exactly', () => {
+    const r = new Rng(0x5eed0fa6);
+    let quick = 0;
+    for (let i = 0; i < 200_000; i++) {
+      let s = verifierShape(r);
+      if (r.int(2) === 0) {
+        // unknown tnum with some bounds kept (the shapes a load after arithmetic leaves)
+        const w = load(newW(), s);
+        w.t = { value: 0n, mask: M64 };
+        if (r.int(3) === 0) { w.u32min = 0; w.u32max = 0xffffffff; w.s32min = -0x80000000; w.s32max = 0x7fffffff; }
+        s = freeze(w);
+      }
+      for (const size of [1, 2, 4]) {
+        const w = load(newW(), s);
+        coerceToSize(w, size);
+        const e = freeze(w);
+        const got = Scalar.truncate(s, size);
+        if (got === Scalar.fromLoad(size, false)) quick++;
+        if (!Scalar.equals(got, e)) expect.fail(`truncate(${desc(s)}, ${size}) = ${desc(got)}, expected ${desc(e)}`);
+      }
+    }
+    expect(quick).toBeGreaterThan(10_000);
   });
 });

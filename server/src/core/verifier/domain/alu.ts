@@ -10,6 +10,7 @@
 // width, 32-bit results zero-extended) is a member of the result.
 
 import type { Scalar } from './scalar';
+import { PairMemo } from './memo';
 import {
   type W, S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, freeze, load, lo32s, lo32u, markKnown, markKnown32,
   markUnbounded32, markUnbounded64, markUnknown, newW, sync, toS64, updateBounds, updateBounds32, zext,
@@ -26,8 +27,15 @@ const ADD = 0x00, SUB = 0x10, MUL = 0x20, DIV = 0x30, OR = 0x40, AND = 0x50, LSH
 const D: W = newW();
 const S: W = newW();
 
-/** Test hook: disables the constant fast path so tests can compare it with the general path. */
-export const aluConfig = { constFastPath: true, memo: true };
+/**
+ * Test hook: constFastPath off makes tests compare the constant fast path with the general path.
+ * memo: per-operand-object result tables for alu and branch. Off by default: on the benchmark program
+ * the verifier ran faster without them (bench/domain.bench.ts, verify(xdp_firewall) median 143 ms off
+ * vs 217 ms on; with WeakMap tables 159 vs 186 ms): fewer than half of the calls repeat their operand
+ * objects, and the tables keep every operand alive past the young generation, which costs the garbage
+ * collector more than the hits save now that the transfer functions are cheap.
+ */
+export const aluConfig = { constFastPath: true, memo: false };
 
 export const UNKNOWN_SCALAR: Scalar = Object.freeze(freeze(newW()));
 
@@ -399,17 +407,13 @@ export function scalarAlu(op: number, dst: Scalar, src: Scalar, is64: boolean, s
   // Scalars are immutable and the transfer function is pure, so results are memoised per input
   // objects (the verifier re-runs the same instructions on the same state objects along many paths).
   if (!aluConfig.memo || !aluConfig.constFastPath) return aluUncached(op, dst, src, is64, signed);
-  let inner = ALU_MEMO.get(dst);
-  if (!inner) ALU_MEMO.set(dst, (inner = new Map()));
-  let slots = inner.get(src);
-  if (!slots) inner.set(src, (slots = []));
   const key = (op >> 4) | (is64 ? 16 : 0) | (signed ? 32 : 0);
-  let r = slots[key];
-  if (r === undefined) slots[key] = r = aluUncached(op, dst, src, is64, signed);
+  let r = ALU_MEMO.get(dst, src, key);
+  if (r === undefined) ALU_MEMO.set(dst, src, key, (r = aluUncached(op, dst, src, is64, signed)));
   return r;
 }
 
-const ALU_MEMO = new WeakMap<Scalar, Map<Scalar, Scalar[]>>();
+const ALU_MEMO = new PairMemo<Scalar, Scalar>();
 
 function aluUncached(op: number, dst: Scalar, src: Scalar, is64: boolean, signed: boolean): Scalar {
   if (op === MOV) return is64 ? src : zext32(src);

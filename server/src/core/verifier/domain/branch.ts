@@ -3,6 +3,7 @@
 // Linux 6.12. Pointer comparisons are the interpreter's business.
 
 import type { Scalar } from './scalar';
+import { PairMemo } from './memo';
 import { aluConfig } from './alu';
 import {
   type W, freeze, load, lo32s, lo32u, markUnbounded32, markUnbounded64, newW, sync, toS64, wellFormed,
@@ -318,17 +319,13 @@ function sameAs(w: W, s: Scalar): boolean {
 export function scalarBranch(op: number, a: Scalar, b: Scalar, is32: boolean): BranchResult {
   // Pure function of immutable inputs: memoised per input objects (results are frozen).
   if (!aluConfig.memo) return branchUncached(op, a, b, is32);
-  let inner = BRANCH_MEMO.get(a);
-  if (!inner) BRANCH_MEMO.set(a, (inner = new Map()));
-  let slots = inner.get(b);
-  if (!slots) inner.set(b, (slots = []));
   const key = (op >> 4) | (is32 ? 16 : 0);
-  let r = slots[key];
-  if (r === undefined) slots[key] = r = Object.freeze(branchUncached(op, a, b, is32));
+  let r = BRANCH_MEMO.get(a, b, key);
+  if (r === undefined) BRANCH_MEMO.set(a, b, key, (r = Object.freeze(branchUncached(op, a, b, is32))));
   return r;
 }
 
-const BRANCH_MEMO = new WeakMap<Scalar, Map<Scalar, BranchResult[]>>();
+const BRANCH_MEMO = new PairMemo<Scalar, BranchResult>();
 
 function branchUncached(op: number, a: Scalar, b: Scalar, is32: boolean): BranchResult {
   const taken = branchTaken(a, b, op, is32);

@@ -130,6 +130,14 @@ export function scalarMovsx(s: Scalar, bits: 8 | 16 | 32, is64: boolean): Scalar
 
 export function scalarTruncate(s: Scalar, size: number): Scalar {
   if (size >= 8) return s;
+  // Quick exit: coerceToSize reads only the tnum, umin and umax (and the 32-bit bounds when size is 4).
+  // With an unknown tnum and bounds that differ above the kept bytes it builds exactly what an unknown
+  // `size`-byte load is (cached); for size 4 the 32-bit bounds must then be unbounded too.
+  if (s.tnum.mask === M64 && (size < 4 ||
+      (s.u32min === 0 && s.u32max === U32_MAX && s.s32min === S32_MIN && s.s32max === S32_MAX))) {
+    const nb = BigInt(size * 8);
+    if ((s.umin >> nb) !== (s.umax >> nb)) return scalarFromLoad(size, false);
+  }
   const w = load(X, s);
   coerceToSize(w, size);
   return freeze(w);
