@@ -127,6 +127,17 @@ async function main(): Promise<void> {
     }
     console.log(`domain: ${m}: ${n} calls, ${rep} repeat an earlier call's operand objects`);
   }
+  {
+    let n = 0, eq = 0, sub = 0;
+    for (const c of calls) {
+      if (c.m !== 'join') continue;
+      n++;
+      const [a, b] = c.args as [S, S];
+      if (Scalar.equals(a, b)) eq++;
+      else if (Scalar.subsumes(a, b) || Scalar.subsumes(b, a)) sub++;
+    }
+    console.log(`domain: join: ${eq} of ${n} calls have equal operands, ${sub} more have one subsuming the other`);
+  }
   replayPlain(calls, false); // warm-up
   replayPlain(calls, true);
   for (const memo of [false, true]) {

@@ -2,7 +2,8 @@
 // objects. Plain Maps holding their keys strongly, emptied when they reach a size limit: a WeakMap keyed
 // by scalars costs the garbage collector more (ephemeron tables) than the lookups save on the verifier's
 // workload (measured with bench/domain.bench.ts: the verifier ran slower with WeakMap tables than with
-// none). The limit bounds the memory a long-lived process (the language server) keeps alive.
+// none, and faster with these). The limit bounds the memory a long-lived process (the language server)
+// keeps alive.
 
 const LIMIT = 1 << 15;
 
@@ -30,5 +31,19 @@ export class PairMemo<K extends object, V> {
       this.size++;
     }
     slots[slot] = v;
+  }
+}
+
+/** One-key form of PairMemo. */
+export class Memo<K extends object, V> {
+  private readonly map = new Map<K, V>();
+
+  get(a: K): V | undefined {
+    return this.map.get(a);
+  }
+
+  set(a: K, v: V): void {
+    if (this.map.size >= LIMIT) this.map.clear();
+    this.map.set(a, v);
   }
 }

@@ -18,6 +18,7 @@ import {
   coerceToSizeSx, scalarEndianPrecise, scalarFromLoad, scalarMovsx, scalarSext, scalarTruncate,
 } from './convert';
 import { scalarToString } from './format';
+import { Memo } from './memo';
 import { LO32, M64, TnumOps, tnumIn, tnumRange, tnumUnion } from './tnum';
 
 /** Known bits: a bit is known when its mask bit is 0, and then equals the value bit. value & mask == 0. */
@@ -78,7 +79,7 @@ function join(a: Scalar, b: Scalar): Scalar {
 }
 
 /** Whether reg_bounds_sync leaves s unchanged (cached per object; scalars are immutable). */
-const SYNC_FIXED = new WeakMap<Scalar, boolean>();
+const SYNC_FIXED = new Memo<Scalar, boolean>();
 function syncFixed(s: Scalar): boolean {
   let r = SYNC_FIXED.get(s);
   if (r === undefined) {
