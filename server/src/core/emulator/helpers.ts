@@ -96,16 +96,16 @@ function bytesArg(m: Machine, r: number, len: number, slot: number, what: string
   return s.buf.subarray(s.off, s.off + len);
 }
 
-const scratchBySize = new Map<number, Uint8Array>();
+const scratchBySize: Array<Uint8Array | undefined> = [];
 /**
  * A read-only argument (map key or value) copied into a reused scratch buffer: the hot map
  * helpers then allocate nothing. The copy is valid until the next call with the same size.
  */
 function keyArg(m: Machine, r: number, len: number, slot: number, what: string): Uint8Array {
-  let k = scratchBySize.get(len);
-  if (!k) {
+  let k = scratchBySize[len];
+  if (k === undefined) {
     k = new Uint8Array(len);
-    scratchBySize.set(len, k);
+    scratchBySize[len] = k;
   }
   const id = m.mem.checkedRegion(hi(m, r), lo(m, r) | 0, len, slot, what);
   const buf = m.mem.bufs[id];

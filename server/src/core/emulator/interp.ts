@@ -76,7 +76,14 @@ m.steps=steps;t=m.helper(m,R[D],pc);steps=m.steps;P=m.pollAt;if(t!==0){${EXIT}}p
         if (c !== undefined) body = `if(${c})pc+=1+off;else pc++;break;`;
       }
     }
-    if (body !== undefined) cases.push(`case ${code}:{${body}}`);
+    if (body !== undefined) {
+      // Each case reads only the fields it uses (src, off, imm), so the dispatch loop loads two.
+      const S_ = /\bS\b/.test(body) ? 'S=SS[pc];' : '';
+      const off_ = /\boff\b/.test(body) ? 'off=OF[pc];' : '';
+      const imm_ = /\bimm\b/.test(body) ? 'imm=IM[pc];' : '';
+      const D_ = /\bD\b/.test(body) ? 'D=DS[pc]<<1;' : '';
+      cases.push(`case ${code}:{${D_}${S_}${off_}${imm_}${body}}`);
+    }
   }
   return `
 const R=m.regs,V=m.V,mem=m.mem,C=img.code,DS=img.dst,SS=img.src,OF=img.off,IM=img.imm;
@@ -87,7 +94,6 @@ try{
 for(;;){
 if(++steps>=P)P=m.poll(steps,pc);
 ${traced ? 'm.onStep(pc);' : ''}
-D=DS[pc]<<1;S=SS[pc];off=OF[pc];imm=IM[pc];
 switch(C[pc]){
 ${cases.join('\n')}
 default:bad(m,img,pc);

@@ -120,7 +120,11 @@ export class Memory {
     if ((hi & 0xff000000) === REGION_TAG) {
       const fid = hi & 0xffffff;
       const fo = (lo >>> 0) - BIAS + off;
-      if (fid < this.bufs.length && fo >= this.start[fid] && fo + size <= this.end[fid] && (this.flags[fid] & RegionFlag.CTX) === 0) {
+      if (fid < this.bufs.length && fo >= this.start[fid] && fo + size <= this.end[fid]) {
+        if ((this.flags[fid] & RegionFlag.CTX) !== 0) {
+          this.ctxLoad(fo, size, slot, out);
+          return;
+        }
         const v = this.views[fid];
         switch (size) {
           case 1: out[0] = v.getUint8(fo); out[1] = 0; return;
@@ -174,8 +178,22 @@ export class Memory {
     }
   }
 
+  /** A few recently asked-for buffers and their regions (the map values a program keeps looking up). */
+  private readonly recentBuf: Array<Uint8Array | undefined> = [undefined, undefined, undefined, undefined];
+  private readonly recentId: number[] = [0, 0, 0, 0];
+  private recentNext = 0;
+
   knownRegion(buf: Uint8Array): number | undefined {
-    return this.byBuf.get(buf);
+    const rb = this.recentBuf;
+    for (let i = 0; i < 4; i++) if (rb[i] === buf) return this.recentId[i];
+    const id = this.byBuf.get(buf);
+    if (id !== undefined) {
+      const i = this.recentNext;
+      rb[i] = buf;
+      this.recentId[i] = id;
+      this.recentNext = (i + 1) & 3;
+    }
+    return id;
   }
 
   /** Checks [ptr, ptr+len) for a helper's read; returns the region id, the offset in `lastOff`. */
