@@ -54,6 +54,7 @@ export function freeze(w: W): Scalar {
 
 /** Two's complement reinterpretations. */
 export function toS64(x: bigint): bigint {
+  if (x >= 0n && x < SIGN64) return x; // already its own s64 reading: no new bigint
   x &= M64;
   return x >= SIGN64 ? x - 0x10000000000000000n : x;
 }
@@ -62,10 +63,14 @@ export function toU64(x: bigint): bigint {
 }
 /** Low 32 bits of a (possibly negative) bigint, as u32 / s32 numbers. */
 export function lo32u(x: bigint): number {
-  return Number(x & LO32);
+  return x >= 0n && x <= LO32 ? Number(x) : Number(x & LO32);
 }
 export function lo32s(x: bigint): number {
-  return Number(x & LO32) | 0;
+  return lo32u(x) | 0;
+}
+/** (m & LO32) === 0n for m >= 0, without building the intermediate bigint. */
+function low32Zero(m: bigint): boolean {
+  return m === 0n || (m > LO32 && (m & LO32) === 0n);
 }
 
 export function markUnbounded64(w: W): void {
@@ -411,7 +416,7 @@ export function boundOffset(w: W): void {
   if (chi < SIGN64) t = tnumIntersect(t, tnumRange(w.umin, w.umax));
   const chi32 = (w.u32min ^ w.u32max) >>> 0;
   if (chi32 < 0x80000000) {
-    const delta = chi32 === 0 ? 0 : 2 ** (32 - Math.clz32(chi32)) - 1;
+    const delta = chi32 === 0 ? 0 : 0xffffffff >>> Math.clz32(chi32); // 2^(bits) - 1
     const rv = (w.u32min & ~delta) >>> 0;
     const v32 = Number(t.value & LO32);
     const m32 = Number(t.mask & LO32);
@@ -453,7 +458,7 @@ export function sync(w: W): void {
       w.s32min = w.s32max = s32;
       return;
     }
-  } else if ((t.value | t.mask) <= 0xffffffffn && syncU32(w)) {
+  } else if (t.value <= LO32 && t.mask <= LO32 && syncU32(w)) { // both non-negative: same as (v | m) <= LO32
     return;
   }
   syncSlow(w);
@@ -475,18 +480,16 @@ function syncU32(w: W): boolean {
   let s32max = Math.min(w.s32max, (v | (m & 0x7fffffff)) | 0);
   let u32min = Math.max(w.u32min, v);
   let u32max = Math.min(w.u32max, tmax);
-  // 64-bit part: sign bit known 0, so smin >= v and smax <= tmax like the unsigned ones.
-  const bv = w.t.value;
-  const btmax = BigInt(tmax);
-  const umin64 = w.umin > bv ? w.umin : bv;
-  const umax64 = w.umax < btmax ? w.umax : btmax;
-  const smin64 = w.smin > bv ? w.smin : bv;
-  const smax64 = w.smax < btmax ? w.smax : btmax;
-  if (umin64 > umax64 || smin64 > smax64) return false;
-  let umin = Number(umin64);
-  let umax = Number(umax64);
-  let smin = Number(smin64);
-  let smax = Number(smax64);
+  // 64-bit part: sign bit known 0, so smin >= v and smax <= tmax like the unsigned ones. In numbers: a
+  // bound beyond 2^53 rounds, but monotonically, so its comparisons with v and tmax (< 2^32) are exact,
+  // and when the clamped range is not empty every bound kept is in [v, tmax] and was exact.
+  const t0 = w.t;
+  const uminN = Number(w.umin), umaxN = Number(w.umax), sminN = Number(w.smin), smaxN = Number(w.smax);
+  let umin = uminN > v ? uminN : v;
+  let umax = umaxN < tmax ? umaxN : tmax;
+  let smin = sminN > v ? sminN : v;
+  let smax = smaxN < tmax ? smaxN : tmax;
+  if (umin > umax || smin > smax) return false;
   if (collapse32(v, m, umin, umax) >= 0) return false;
   for (let round = 0; round < 3; round++) {
     const o0 = umin, o1 = umax, o2 = smin, o3 = smax, o4 = u32min, o5 = u32max, o6 = s32min, o7 = s32max, o8 = v, o9 = m;
@@ -559,7 +562,7 @@ function syncU32(w: W): boolean {
       smax = umax = s32max;
       // var_off meets range(smin, smax)
       const chi = (smin ^ smax) >>> 0;
-      const delta = chi === 0 ? 0 : 2 ** (32 - Math.clz32(chi)) - 1;
+      const delta = chi === 0 ? 0 : 0xffffffff >>> Math.clz32(chi); // 2^(bits) - 1
       const rv = (smin & ~delta) >>> 0;
       const nm = (m & delta) >>> 0;
       v = ((v | rv) & ~nm) >>> 0;
@@ -573,7 +576,7 @@ function syncU32(w: W): boolean {
     const lo = k === 0 ? umin : u32min;
     const hi = k === 0 ? umax : u32max;
     const chi = (lo ^ hi) >>> 0;
-    const delta = chi === 0 ? 0 : 2 ** (32 - Math.clz32(chi)) - 1;
+    const delta = chi === 0 ? 0 : 0xffffffff >>> Math.clz32(chi); // 2^(bits) - 1
     const rv = (lo & ~delta) >>> 0;
     const nm = (m & delta) >>> 0;
     v = ((v | rv) & ~nm) >>> 0;
@@ -604,11 +607,13 @@ function syncU32(w: W): boolean {
       return true;
     }
   }
-  w.t = { value: BigInt(v), mask: BigInt(m) };
-  w.umin = BigInt(umin);
-  w.umax = umax === umin ? w.umin : BigInt(umax);
-  w.smin = smin === umin ? w.umin : BigInt(smin);
-  w.smax = smax === umax ? w.umax : BigInt(smax);
+  // Keep the input's bigints (and tnum object) where a value did not change: fewer allocations. A
+  // number equal to Number(bound) with the number below 2^32 means the bigint is that exact value.
+  if (v !== Number(t0.value) || m !== Number(t0.mask)) w.t = { value: BigInt(v), mask: BigInt(m) };
+  if (umin !== uminN) w.umin = BigInt(umin);
+  if (umax !== umaxN) w.umax = umax === umin ? w.umin : BigInt(umax);
+  if (smin !== sminN) w.smin = smin === umin ? w.umin : BigInt(smin);
+  if (smax !== smaxN) w.smax = smax === umax ? w.umax : BigInt(smax);
   w.u32min = u32min; w.u32max = u32max; w.s32min = s32min; w.s32max = s32max;
   return true;
 }
@@ -666,7 +671,7 @@ export function wellFormed(w: W): boolean {
     const s = toS64(v);
     if (w.umin !== v || w.umax !== v || w.smin !== s || w.smax !== s) return false;
   }
-  if ((t.mask & LO32) === 0n) {
+  if (low32Zero(t.mask)) {
     const u = lo32u(t.value);
     const s = u | 0;
     if (w.u32min !== u || w.u32max !== u || w.s32min !== s || w.s32max !== s) return false;

@@ -183,7 +183,7 @@ export function tnumStep32(v: number, m: number, z: number): number {
   if (y <= v) return v;
   const diff = ((y ^ v) & ~m) >>> 0;
   if (diff === 0) return y;
-  const hb = 2 ** (31 - Math.clz32(diff));
+  const hb = 0x80000000 >>> Math.clz32(diff); // 2^(31 - clz), an unsigned number
   const above = ~(hb * 2 - 1) >>> 0;
   if ((v & hb) !== 0) return ((y & above) | hb | (v & (hb - 1))) >>> 0;
   const cands = (m & ~y & above) >>> 0;
