@@ -24,6 +24,7 @@ interface Compiled {
   readonly run: (m: Machine, img: Image, LD: Int32Array, entry: number, c: Compiled) => void;
   /** Instructions of a slot's block that come after it (a fault subtracts them from the step count). */
   readonly after: Int32Array;
+  readonly blockLen: Int32Array;
   /** Call linkage passed from a region function to the dispatcher. */
   readonly x: Int32Array;
 }
@@ -116,6 +117,10 @@ function regsOf(img: Image, pc: number): { reads: number[]; writes: number[] } {
  *  bpf-to-bpf call with the return slot, the call's slot and the target slot in X[0], X[1], X[2]. */
 const EXIT_CODE = -1;
 const CALL_CODE = -2;
+/** A block that reached the poll point returns POLL_BASE - its slot: the dispatcher polls (a call site
+ *  in every block would have no type feedback until its first poll, and V8 deoptimises the whole
+ *  region each time one is first reached), takes the block's steps back and re-enters it. */
+const POLL_BASE = -16;
 const EXIT_R = `return ${EXIT_CODE};`;
 const CALL_LOCAL = (target: string, ret: number, slot: number) => `X[0]=${ret};X[1]=${slot};X[2]=${target};return ${CALL_CODE};`;
 
@@ -193,6 +198,8 @@ export function compile(img: Image): Compiled {
   const L = leaders(img);
   const n = img.n;
   const after = new Int32Array(n + 1);
+  /** Instructions of the block starting at a slot (its step count). */
+  const blockLen = new Int32Array(n + 1);
   // Blocks [start, end) in slot order, then regions of consecutive blocks.
   const blocks: Array<{ start: number; end: number; region: number }> = [];
   let region = 0, size = 0;
@@ -218,6 +225,7 @@ export function compile(img: Image): Compiled {
       slots.push(s);
     }
     slots.forEach((s, k) => { after[s] = slots.length - 1 - k; });
+    blockLen[pc] = slots.length;
     const used = new Set<number>();
     for (const s of slots) {
       const r = regsOf(img, s);
@@ -229,7 +237,7 @@ export function compile(img: Image): Compiled {
     // Falling off the block: into the next case when the next block is in this region.
     const next = blocks[i + 1];
     const fall = next !== undefined && next.region === bl.region ? '' : `return ${end};`;
-    (texts[bl.region] ??= []).push(`case ${pc}:{S=m.steps+${slots.length};m.steps=S;if(S>=m.pollAt)m.poll(S,${pc});${decl ? `let ${decl};` : ''}\n${body}\n${writeBack(b)}${fall}}`);
+    (texts[bl.region] ??= []).push(`case ${pc}:{S=m.steps+${slots.length};m.steps=S;if(S>=m.pollAt)return ${POLL_BASE - pc};${decl ? `let ${decl};` : ''}\n${body}\n${writeBack(b)}${fall}}`);
   });
   const fns: RegionFn[] = texts.map((cases, k) => {
     const src = `let t=0,u=0,S=0;\nL:for(;;){switch(pc){\n${cases.join('\n')}\ndefault:return pc;\n}}`;
@@ -246,7 +254,7 @@ export function compile(img: Image): Compiled {
     return `${starts}pc=f${k}(R,m,mem,V,LD,img,X,pc);break;`;
   });
   const src = `
-const R=m.regs,V=m.V,mem=m.mem,X=c.x;
+const R=m.regs,V=m.V,mem=m.mem,X=c.x,BLEN=c.blockLen;
 let pc=entry,depth=0,rets=null,saved=null,t=0,u=0;
 m.enter(pc);
 try{
@@ -256,7 +264,8 @@ ${routes.join('\n')}
 default:m.steps++;bad(m,img,pc);
 }
 if(pc<0){
-if(pc===${EXIT_CODE}){
+if(pc<=${POLL_BASE}){pc=${POLL_BASE}-pc;m.poll(m.steps,pc);m.steps-=BLEN[pc];}
+else if(pc===${EXIT_CODE}){
 if(depth===0){m.leave();return;}
 depth--;m.leave();t=saved.length-10;for(u=0;u<10;u++)R[12+u]=saved[t+u];saved.length=t;pc=rets.pop();
 }else{
@@ -270,7 +279,7 @@ rets.push(X[0]);for(u=12;u<22;u++)saved.push(R[u]);m.enter(X[1]);depth++;pc=X[2]
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function('EmuFault', 'bad', ...names, `return function dispatch(m,img,LD,entry,c){${src}};`);
   const run = factory(EmuFault, bad, ...fns) as Compiled['run'];
-  return { run, after, x: new Int32Array(3) };
+  return { run, after, blockLen, x: new Int32Array(3) };
 }
 
 export const jitExec: ExecFn = (m, img, ld, entry) => {
