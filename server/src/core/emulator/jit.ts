@@ -192,7 +192,7 @@ function insnCode(img: Image, pc: number, b: Block, jump: JumpTo): string {
  * cheap (one huge function exceeds TurboFan's bytecode-size limit and is never optimised) and confine
  * the deoptimisation that a first run of a new path causes to the region that contains it.
  */
-export const REGION_INSNS = 48;
+export const REGION_INSNS = 96;
 
 export function compile(img: Image): Compiled {
   const L = leaders(img);

@@ -170,13 +170,17 @@ export function sizeBytes(code: number): number {
 export function ldxStmt(code: number, o: Operands, off: number | string, slot: number | string): string | undefined {
   const mode = code & 0xe0;
   const size = sizeBytes(code);
-  const ld = `mem.load(${o.sh},${o.sl},${off},${size},${slot},V);`;
-  if (mode === Mode.MEM) return `${ld}${o.dl}=V[0];${o.dh}=V[1];`;
+  // 1-, 2- and 4-byte loads return the word (Memory.ld1/2/4); 8-byte loads go through V.
+  const word = size === 4 ? `mem.ld4(${o.sh},${o.sl},${off},${slot},V)` : `mem.ld${size}(${o.sh},${o.sl},${off},${slot})`;
+  if (mode === Mode.MEM) {
+    if (size === 8) return `mem.load(${o.sh},${o.sl},${off},8,${slot},V);${o.dl}=V[0];${o.dh}=V[1];`;
+    return size === 4 ? `${o.dl}=${word};${o.dh}=V[1];` : `${o.dl}=${word};${o.dh}=0;`;
+  }
   if (mode === Mode.MEMSX) {
     switch (size) {
-      case 1: return `${ld}${o.dl}=(V[0]<<24)>>24;${o.dh}=${o.dl}>>31;`;
-      case 2: return `${ld}${o.dl}=(V[0]<<16)>>16;${o.dh}=${o.dl}>>31;`;
-      case 4: return `${ld}${o.dl}=V[0];${o.dh}=${o.dl}>>31;`;
+      case 1: return `${o.dl}=(${word}<<24)>>24;${o.dh}=${o.dl}>>31;`;
+      case 2: return `${o.dl}=(${word}<<16)>>16;${o.dh}=${o.dl}>>31;`;
+      case 4: return `${o.dl}=${word};${o.dh}=${o.dl}>>31;`;
       default: return undefined;
     }
   }
