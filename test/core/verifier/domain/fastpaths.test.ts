@@ -8,9 +8,10 @@ import { JmpOp } from '../../../../server/src/core/isa/opcodes';
 import { Scalar } from '../../../../server/src/core/verifier/domain/scalar';
 import type { Scalar as ScalarT } from '../../../../server/src/core/verifier/domain/scalar';
 import { freeze, load, newW, sync } from '../../../../server/src/core/verifier/domain/bounds';
-import { coerceToSize } from '../../../../server/src/core/verifier/domain/convert';
-import { tnumIn, tnumUnion } from '../../../../server/src/core/verifier/domain/tnum';
+import { coerceToSize, concreteEndian } from '../../../../server/src/core/verifier/domain/convert';
+import { bswapBig, tnumIn, tnumUnion } from '../../../../server/src/core/verifier/domain/tnum';
 import { Rng, absGen, desc, edgeVal } from './gen';
+import { constScalar } from '../../../../server/src/core/verifier/domain/alu';
 
 const M64 = 0xffffffffffffffffn;
 const PAIRS = 400_000;
@@ -111,5 +112,24 @@ describe('quick exits agree with the straightforward forms (seeded)', () => {
       }
     }
     expect(quick).toBeGreaterThan(10_000);
+  });
+
+  it('bswapBig 16/32 in numbers = the byte loop; constScalar masks and interns as before', () => {
+    const r = new Rng(0x5eed0fa7);
+    for (let i = 0; i < 300_000; i++) {
+      const x = r.int(3) === 0 ? r.u64() : edgeVal(r);
+      for (const bits of [16, 32, 64] as const) {
+        const got = bswapBig(x, bits);
+        const e = concreteEndian(x, 'be', bits); // the byte-by-byte loop
+        if (got !== e) expect.fail(`bswap${bits}(${x}) = ${got}, expected ${e}`);
+      }
+      const arg = r.int(2) === 0 ? -x : x; // negative arguments are taken as two's complement
+      const c = constScalar(arg);
+      const v = arg & M64;
+      if (c.tnum.mask !== 0n || c.tnum.value !== v || c.umin !== v || c.umax !== v) expect.fail(`const ${arg}`);
+    }
+    expect(constScalar(-1n)).toBe(constScalar(M64));
+    expect(constScalar(M64 - 4095n)).toBe(constScalar(-4096n));
+    expect(Scalar.equals(constScalar(1n << 64n), Scalar.zero)).toBe(true);
   });
 });

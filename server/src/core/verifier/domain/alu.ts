@@ -507,9 +507,9 @@ function aluUncached(op: number, dst: Scalar, src: Scalar, is64: boolean, signed
 
 /** Exact constant scalar. */
 export function constScalar(v: bigint): Scalar {
-  v &= M64;
+  if (v < 0n || v > M64) v &= M64;
   // Small constants are interned so that memoisation by identity works for immediates.
-  const small = v < 4096n || v > M64 - 4096n;
+  const small = v < 4096n || v > M64_MINUS_4096;
   if (small) {
     const hit = CONSTS.get(v);
     if (hit) return hit;
@@ -522,6 +522,7 @@ export function constScalar(v: bigint): Scalar {
 }
 
 const CONSTS = new Map<bigint, Scalar>();
+const M64_MINUS_4096 = M64 - 4096n;
 
 /** w = (u32) src: zero-extend the low word (zext_32_to_64 + reg_bounds_sync). */
 export function zext32(src: Scalar): Scalar {

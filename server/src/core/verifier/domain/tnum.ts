@@ -252,6 +252,15 @@ export function tnumBswap(a: TnumT, bits: 16 | 32 | 64): TnumT {
 }
 
 export function bswapBig(x: bigint, bits: 16 | 32 | 64): bigint {
+  if (bits === 16) {
+    const n = Number(x & 0xffffn);
+    return n === 0 ? 0n : BigInt(((n & 0xff) << 8) | (n >>> 8));
+  }
+  if (bits === 32) {
+    const n = Number(x & LO32);
+    if (n === 0) return 0n;
+    return BigInt((((n & 0xff) << 24) | ((n & 0xff00) << 8) | ((n >>> 8) & 0xff00) | (n >>> 24)) >>> 0);
+  }
   let r = 0n;
   for (let i = 0; i < bits; i += 8) {
     r = (r << 8n) | ((x >> BigInt(i)) & 0xffn);
