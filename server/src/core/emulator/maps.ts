@@ -267,12 +267,25 @@ export interface MapChange {
   readonly after?: string;
 }
 
-export type MapSnapshot = Map<string, string>;
+/** Entry → a copy of its value bytes (hex is made only for entries that changed); queues → hex list. */
+export type MapSnapshot = Map<string, Uint8Array | string>;
+
+function sameValue(a: Uint8Array | string | undefined, b: Uint8Array | string | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || typeof a === 'string' || typeof b === 'string') return false;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function valueHex(v: Uint8Array | string | undefined): string | undefined {
+  return v === undefined || typeof v === 'string' ? v : keyHex(v);
+}
 
 export function snapshot(s: MapState): MapSnapshot {
   const out: MapSnapshot = new Map();
   for (const m of s.maps) {
-    for (const [k, e] of m.entries) e.values.forEach((v, cpu) => out.set(`${m.def.index}|${k}|${cpu}`, keyHex(v)));
+    for (const [k, e] of m.entries) e.values.forEach((v, cpu) => out.set(`${m.def.index}|${k}|${cpu}`, v.slice()));
     out.set(`${m.def.index}|queue|0`, m.queue.map(keyHex).join(','));
   }
   return out;
@@ -282,8 +295,9 @@ export function diffSnapshots(s: MapState, before: MapSnapshot, after: MapSnapsh
   const changes: MapChange[] = [];
   const keys = new Set([...before.keys(), ...after.keys()]);
   for (const k of keys) {
-    const b = before.get(k), a = after.get(k);
-    if (a === b) continue;
+    const bv = before.get(k), av = after.get(k);
+    if (sameValue(av, bv)) continue;
+    const b = valueHex(bv), a = valueHex(av);
     const [idx, key, cpu] = k.split('|');
     const m = s.maps[Number(idx)] ?? s.maps.find((x) => x.def.index === Number(idx));
     const percpu = m?.percpu ?? false;
