@@ -197,6 +197,70 @@ export class Memory {
     return out[0];
   }
 
+  // Sized stores, the counterpart of ld1/ld2/ld4: an in-bounds store to a plain writable region while
+  // no store hook is set writes the bytes here (little-endian); anything else goes through store().
+  st1(hi: number, lo: number, off: number, slot: number, v: number): void {
+    if ((hi & 0xff000000) === REGION_TAG && this.onStore === undefined) {
+      const fid = hi & 0xffffff;
+      const fo = (lo >>> 0) - BIAS + off;
+      if (fid < this.bufs.length && fo >= this.start[fid] && fo + 1 <= this.end[fid] && this.flags[fid] === RegionFlag.WRITABLE) {
+        this.bufs[fid][fo] = v;
+        return;
+      }
+    }
+    this.store(hi, lo, off, 1, slot, v, 0);
+  }
+
+  st2(hi: number, lo: number, off: number, slot: number, v: number): void {
+    if ((hi & 0xff000000) === REGION_TAG && this.onStore === undefined) {
+      const fid = hi & 0xffffff;
+      const fo = (lo >>> 0) - BIAS + off;
+      if (fid < this.bufs.length && fo >= this.start[fid] && fo + 2 <= this.end[fid] && this.flags[fid] === RegionFlag.WRITABLE) {
+        const b = this.bufs[fid];
+        b[fo] = v;
+        b[fo + 1] = v >> 8;
+        return;
+      }
+    }
+    this.store(hi, lo, off, 2, slot, v, 0);
+  }
+
+  st4(hi: number, lo: number, off: number, slot: number, v: number): void {
+    if ((hi & 0xff000000) === REGION_TAG && this.onStore === undefined) {
+      const fid = hi & 0xffffff;
+      const fo = (lo >>> 0) - BIAS + off;
+      if (fid < this.bufs.length && fo >= this.start[fid] && fo + 4 <= this.end[fid] && this.flags[fid] === RegionFlag.WRITABLE) {
+        const b = this.bufs[fid];
+        b[fo] = v;
+        b[fo + 1] = v >> 8;
+        b[fo + 2] = v >> 16;
+        b[fo + 3] = v >> 24;
+        return;
+      }
+    }
+    this.store(hi, lo, off, 4, slot, v, 0);
+  }
+
+  st8(hi: number, lo: number, off: number, slot: number, vlo: number, vhi: number): void {
+    if ((hi & 0xff000000) === REGION_TAG && this.onStore === undefined) {
+      const fid = hi & 0xffffff;
+      const fo = (lo >>> 0) - BIAS + off;
+      if (fid < this.bufs.length && fo >= this.start[fid] && fo + 8 <= this.end[fid] && this.flags[fid] === RegionFlag.WRITABLE) {
+        const b = this.bufs[fid];
+        b[fo] = vlo;
+        b[fo + 1] = vlo >> 8;
+        b[fo + 2] = vlo >> 16;
+        b[fo + 3] = vlo >> 24;
+        b[fo + 4] = vhi;
+        b[fo + 5] = vhi >> 8;
+        b[fo + 6] = vhi >> 16;
+        b[fo + 7] = vhi >> 24;
+        return;
+      }
+    }
+    this.store(hi, lo, off, 8, slot, vlo, vhi);
+  }
+
   store(hi: number, lo: number, off: number, size: number, slot: number, vlo: number, vhi: number): void {
     if ((hi & 0xff000000) === REGION_TAG && this.onStore === undefined) {
       const fid = hi & 0xffffff;

@@ -189,7 +189,11 @@ export function ldxStmt(code: number, o: Operands, off: number | string, slot: n
 
 /** ST (immediate source) and STX (register source) to [dst+off]. */
 export function stStmt(code: number, o: Operands, off: number | string, slot: number | string): string {
-  return `mem.store(${o.dh},${o.dl},${off},${sizeBytes(code)},${slot},${o.sl},${o.sh});`;
+  const size = sizeBytes(code);
+  // Memory.st1/st2/st4/st8: the high word matters only to 8-byte stores.
+  return size === 8
+    ? `mem.st8(${o.dh},${o.dl},${off},${slot},${o.sl},${o.sh});`
+    : `mem.st${size}(${o.dh},${o.dl},${off},${slot},${o.sl});`;
 }
 
 /** STX|ATOMIC: `r0l/r0h` name register 0 (CMPXCHG compares with and returns into it). */
