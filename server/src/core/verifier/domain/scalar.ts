@@ -47,10 +47,11 @@ export const Tnum = TnumOps;
 
 const W1 = newW();
 
+/** Field-wise equality; the number fields first (cheap comparisons, and they often differ). */
 function equals(a: Scalar, b: Scalar): boolean {
-  return a === b || (a.tnum.value === b.tnum.value && a.tnum.mask === b.tnum.mask && a.umin === b.umin &&
-    a.umax === b.umax && a.smin === b.smin && a.smax === b.smax && a.u32min === b.u32min &&
-    a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max);
+  return a === b || (a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min &&
+    a.s32max === b.s32max && a.tnum.mask === b.tnum.mask && a.tnum.value === b.tnum.value &&
+    a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax);
 }
 
 /**
@@ -100,12 +101,15 @@ function syncFixed(s: Scalar): boolean {
  */
 function subsumes(old: Scalar, cur: Scalar): boolean {
   if (old === cur) return true;
-  if (!(old.umin <= cur.umin && old.umax >= cur.umax && old.smin <= cur.smin && old.smax >= cur.smax &&
-    old.u32min <= cur.u32min && old.u32max >= cur.u32max && old.s32min <= cur.s32min &&
-    old.s32max >= cur.s32max)) return false;
   const a = old.tnum;
   const b = cur.tnum;
-  if (a.mask === 0n) return b.mask === 0n && a.value === b.value;
+  // A constant tnum holds only its value: different constants never subsume (tnumIn is false).
+  if (a.mask === 0n && (b.mask !== 0n || a.value !== b.value)) return false;
+  // The 32-bit bounds (numbers) first: cheaper than the bigint comparisons.
+  if (!(old.u32min <= cur.u32min && old.u32max >= cur.u32max && old.s32min <= cur.s32min &&
+    old.s32max >= cur.s32max && old.umin <= cur.umin && old.umax >= cur.umax && old.smin <= cur.smin &&
+    old.smax >= cur.smax)) return false;
+  if (a.mask === 0n) return true; // equal constant tnums (checked above)
   if (a.mask === M64 && a.value === 0n) return true;
   if (a.value <= LO32 && a.mask <= LO32 && b.value <= LO32 && b.mask <= LO32) {
     const am = Number(a.mask);
