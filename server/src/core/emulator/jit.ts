@@ -121,8 +121,8 @@ const CALL_CODE = -2;
  *  in every block would have no type feedback until its first poll, and V8 deoptimises the whole
  *  region each time one is first reached), takes the block's steps back and re-enters it. */
 const POLL_BASE = -16;
-const EXIT_R = `return ${EXIT_CODE};`;
-const CALL_LOCAL = (target: string, ret: number, slot: number) => `X[0]=${ret};X[1]=${slot};X[2]=${target};return ${CALL_CODE};`;
+const EXIT_R = `m.steps=S;return ${EXIT_CODE};`;
+const CALL_LOCAL = (target: string, ret: number, slot: number) => `X[0]=${ret};X[1]=${slot};X[2]=${target};m.steps=S;return ${CALL_CODE};`;
 
 /** Where a block-ending jump to `target` goes: a jump inside the region, or a return to the dispatcher. */
 type JumpTo = (target: number) => string;
@@ -164,7 +164,7 @@ function insnCode(img: Image, pc: number, b: Block, jump: JumpTo): string {
     if (cls === Cls.JMP && op === JmpOp.EXIT && !x) return `${writeBack(b)}${EXIT_R}`;
     if (cls === Cls.JMP && op === JmpOp.CALL) {
       const reload = b.used.has(0) ? 'l0=R[0];h0=R[1];' : '';
-      const helper = (id: string) => `t=m.helper(m,${id},${pc});if(t!==0){${EXIT_R}}${reload}`;
+      const helper = (id: string) => `m.steps=S;t=m.helper(m,${id},${pc});S=m.steps;P=m.pollAt;if(t!==0){${EXIT_R}}${reload}`;
       if (x) {
         const d = img.dst[pc];
         const wb = writeBack(b);
@@ -173,7 +173,7 @@ function insnCode(img: Image, pc: number, b: Block, jump: JumpTo): string {
       switch (img.src[pc]) {
         case 0: return `${writeBack(b)}${helper(String(imm))}`;
         case 1: return `${writeBack(b)}${CALL_LOCAL(String(pc + 1 + imm), pc + 1, pc)}`;
-        case 2: return `${writeBack(b)}m.kfunc(m,img.kfuncs.get(${pc}),${pc});${reload}`;
+        case 2: return `${writeBack(b)}m.steps=S;m.kfunc(m,img.kfuncs.get(${pc}),${pc});S=m.steps;P=m.pollAt;${reload}`;
         default: return bad();
       }
     }
@@ -216,7 +216,7 @@ export function compile(img: Image): Compiled {
   const texts: string[][] = [];
   blocks.forEach((bl, i) => {
     const { start: pc, end } = bl;
-    const jump: JumpTo = (target) => (regionOf.get(target) === bl.region ? `pc=${target};continue L;` : `return ${target};`);
+    const jump: JumpTo = (target) => (regionOf.get(target) === bl.region ? `pc=${target};continue L;` : `m.steps=S;return ${target};`);
     // One block: its registers live in block-scoped locals, loaded from R on entry and written back
     // before every exit, so no value is carried in a local across block boundaries.
     const slots: number[] = [];
@@ -236,11 +236,14 @@ export function compile(img: Image): Compiled {
     const body = slots.map((s) => insnCode(img, s, b, jump)).join('\n');
     // Falling off the block: into the next case when the next block is in this region.
     const next = blocks[i + 1];
-    const fall = next !== undefined && next.region === bl.region ? '' : `return ${end};`;
-    (texts[bl.region] ??= []).push(`case ${pc}:{S=m.steps+${slots.length};m.steps=S;if(S>=m.pollAt)return ${POLL_BASE - pc};${decl ? `let ${decl};` : ''}\n${body}\n${writeBack(b)}${fall}}`);
+    const fall = next !== undefined && next.region === bl.region ? '' : `m.steps=S;return ${end};`;
+    (texts[bl.region] ??= []).push(`case ${pc}:{S+=${slots.length};if(S>=P){m.steps=S;return ${POLL_BASE - pc};}${decl ? `let ${decl};` : ''}\n${body}\n${writeBack(b)}${fall}}`);
   });
   const fns: RegionFn[] = texts.map((cases, k) => {
-    const src = `let t=0,u=0,S=0;\nL:for(;;){switch(pc){\n${cases.join('\n')}\ndefault:return pc;\n}}`;
+    // The step count lives in the local S while the region runs; it is stored to m.steps before every
+    // return and helper call, and by the catch for a fault raised here (a fault already accounted for
+    // by a nested run keeps its count).
+    const src = `let t=0,u=0,S=m.steps,P=m.pollAt;\ntry{\nL:for(;;){switch(pc){\n${cases.join('\n')}\ndefault:m.steps=S;return pc;\n}}\n}catch(e){if(!(e instanceof EmuFault&&e.accounted))m.steps=S;throw e;}`;
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const factory = new Function('EmuFault', 'mulhi', 'udiv64', 'umod64', 'sdiv64', 'smod64', 'atomic', 'bad', 'callxBad',
       `return function region${k}(R,m,mem,V,LD,img,X,pc){${src}};`);
