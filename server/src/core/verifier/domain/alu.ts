@@ -508,20 +508,24 @@ function aluUncached(op: number, dst: Scalar, src: Scalar, is64: boolean, signed
 /** Exact constant scalar. */
 export function constScalar(v: bigint): Scalar {
   if (v < 0n || v > M64) v &= M64;
-  // Small constants are interned so that memoisation by identity works for immediates.
-  const small = v < 4096n || v > M64_MINUS_4096;
-  if (small) {
-    const hit = CONSTS.get(v);
+  // Small constants (below 4096, or within 4096 of 2^64: small negative immediates) are interned so that
+  // memoisation by identity works for immediates; arrays indexed by the low 12 bits find them.
+  let table: Scalar[] | undefined;
+  let idx = 0;
+  if (v < 4096n) { table = SMALL; idx = Number(v); } else if (v > M64_MINUS_4096) { table = NEGSMALL; idx = Number(v & 0xfffn); }
+  if (table) {
+    const hit = table[idx];
     if (hit) return hit;
   }
   const w = D;
   markKnown(w, v);
   const r = freeze(w);
-  if (small) CONSTS.set(v, Object.freeze(r));
+  if (table) table[idx] = Object.freeze(r);
   return r;
 }
 
-const CONSTS = new Map<bigint, Scalar>();
+const SMALL: Scalar[] = new Array<Scalar>(4096);
+const NEGSMALL: Scalar[] = new Array<Scalar>(4096);
 const M64_MINUS_4096 = M64 - 4096n;
 
 /** w = (u32) src: zero-extend the low word (zext_32_to_64 + reg_bounds_sync). */
