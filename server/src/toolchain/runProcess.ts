@@ -22,6 +22,23 @@ export interface RunResult {
   readonly spawnError?: NodeJS.ErrnoException;
 }
 
+/**
+ * Told about every child this module starts (its pid, which is also its process group id) and,
+ * once its stdio has closed, that it is gone. The analysis worker uses it to tell its host which
+ * process groups to kill if the worker is terminated while a child still runs. One observer per
+ * thread (module instance); none by default, which changes nothing for other callers.
+ */
+export interface SpawnObserver {
+  spawned(pid: number): void;
+  closed(pid: number): void;
+}
+
+let spawnObserver: SpawnObserver | undefined;
+
+export function setSpawnObserver(o: SpawnObserver | undefined): void {
+  spawnObserver = o;
+}
+
 export function runProcess(command: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve) => {
     if (opts.signal?.aborted) {
@@ -35,6 +52,9 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
       resolve({ code: null, stdout: Buffer.alloc(0), stderr: '', timedOut: false, spawnError: e as NodeJS.ErrnoException });
       return;
     }
+    const pid = child.pid;
+    const observer = spawnObserver;
+    if (pid !== undefined) observer?.spawned(pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;
@@ -63,6 +83,7 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
       finish({ code: null, stdout: Buffer.alloc(0), stderr: '', timedOut: false, spawnError: e });
     });
     child.on('close', (code) => {
+      if (pid !== undefined) observer?.closed(pid);
       finish({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), timedOut });
     });
     // A child that exits without reading stdin makes the write fail with EPIPE; that is not our error.

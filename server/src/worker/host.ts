@@ -6,9 +6,13 @@
 //   the core poll;
 // - a job that overruns its hard budget is answered `timeout` and the worker is terminated and
 //   respawned, so a stuck analysis never takes the server with it;
-// - a worker that crashes answers its running job `failed` and is respawned for the next job.
+// - a worker that crashes answers its running job `failed` and is respawned for the next job;
+// - a worker that is terminated (timeout, crash, dispose) leaves no clang behind: the worker
+//   records the process group of every child it starts in shared memory (children.ts) and the
+//   host kills those groups when it ends the worker.
 import { Worker } from 'node:worker_threads';
-import type { AnalyzeJob, AnalyzeReply, CommandJob, CommandReply, WorkerJob, WorkerReply } from './messages';
+import { childSlots, killChildren } from './children';
+import type { AnalyzeJob, AnalyzeReply, CommandJob, CommandReply, WorkerData, WorkerJob, WorkerReply } from './messages';
 
 export interface HostOptions {
   /** The worker bundle (server/out/worker.js next to the server bundle). */
@@ -31,6 +35,8 @@ export interface HostStats {
   timeout: number;
   /** Workers started (the first one included). */
   spawned: number;
+  /** Child process groups killed because their worker was ended while they ran. */
+  childrenKilled: number;
 }
 
 interface Pending {
@@ -46,11 +52,13 @@ interface Pending {
 
 export class AnalysisHost {
   private worker: Worker | undefined;
+  /** Live child pids of each worker (shared with it). */
+  private readonly slots = new WeakMap<Worker, Int32Array>();
   private running: Pending | undefined;
   private readonly queue: Pending[] = [];
   private nextId = 1;
   private disposed = false;
-  readonly stats: HostStats = { started: 0, ok: 0, cancelled: 0, failed: 0, timeout: 0, spawned: 0 };
+  readonly stats: HostStats = { started: 0, ok: 0, cancelled: 0, failed: 0, timeout: 0, spawned: 0, childrenKilled: 0 };
 
   constructor(private readonly opts: HostOptions) {}
 
@@ -89,7 +97,7 @@ export class AnalysisHost {
     }
     const w = this.worker;
     this.worker = undefined;
-    if (w) await w.terminate();
+    if (w) await this.end(w);
   }
 
   private enqueue(job: WorkerJob, uri: string | undefined, budgetMs: number, sab: SharedArrayBuffer): Promise<WorkerReply> {
@@ -117,7 +125,10 @@ export class AnalysisHost {
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(this.opts.workerPath, { env: this.opts.env ?? process.env });
+    const children = childSlots();
+    const workerData: WorkerData = { children };
+    const w = new Worker(this.opts.workerPath, { env: this.opts.env ?? process.env, workerData });
+    this.slots.set(w, new Int32Array(children));
     this.stats.spawned++;
     w.on('message', (reply: WorkerReply) => {
       if (w !== this.worker || !this.running || reply.id !== this.running.job.id) return;
@@ -127,13 +138,14 @@ export class AnalysisHost {
       if (w !== this.worker) return;
       this.opts.log?.(`analysis worker crashed: ${err.stack ?? err.message}`);
       this.worker = undefined;
-      void w.terminate();
+      void this.end(w);
       this.failRunning(`the analysis worker crashed: ${err.message}`);
     });
     w.on('exit', (code) => {
       if (w !== this.worker) return;
       this.opts.log?.(`analysis worker exited with code ${code}`);
       this.worker = undefined;
+      this.killChildrenOf(w);
       this.failRunning(`the analysis worker exited unexpectedly (code ${code})`);
     });
     // The worker must not keep a finished server process alive.
@@ -147,8 +159,31 @@ export class AnalysisHost {
     const w = this.worker;
     this.worker = undefined;
     this.opts.log?.(`analysis ${p.job.id} (${p.uri ?? p.job.kind}) overran its ${p.budgetMs} ms budget; restarting the worker`);
-    if (w) void w.terminate();
+    if (w) void this.end(w);
     this.finishRunning({ id: p.job.id, tag: 'timeout', ms: this.elapsed(p) });
+  }
+
+  /**
+   * Terminates a worker and kills the process groups it still had running: once before
+   * terminating (so a long clang stops now, not when the worker has wound down) and once after
+   * (anything it started in between).
+   */
+  private async end(w: Worker): Promise<void> {
+    this.killChildrenOf(w);
+    try {
+      await w.terminate();
+    } finally {
+      this.killChildrenOf(w);
+    }
+  }
+
+  private killChildrenOf(w: Worker): void {
+    const slots = this.slots.get(w);
+    if (!slots) return;
+    const killed = killChildren(slots);
+    if (killed.length === 0) return;
+    this.stats.childrenKilled += killed.length;
+    this.opts.log?.(`killed ${killed.length} process group(s) left by the analysis worker: ${killed.join(', ')}`);
   }
 
   private failRunning(error: string): void {

@@ -68,3 +68,9 @@ export type CommandReply =
 
 export type WorkerJob = AnalyzeJob | CommandJob;
 export type WorkerReply = AnalyzeReply | CommandReply;
+
+/** `workerData` of an analysis worker. */
+export interface WorkerData {
+  /** Int32Array slots of live child pids (children.ts); the host kills them when it ends the worker. */
+  readonly children?: SharedArrayBuffer;
+}

@@ -2,12 +2,14 @@
 // by host.ts with exactly one tagged reply; an exception in a job is a `failed` reply, not a dead
 // thread. Only a genuine crash (or the host terminating a job that overran its budget) ends it.
 import { resolve } from 'node:path';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { lineStates } from './lineStates';
 import { AnalysisCancelled, analyzeObjectDetail } from '../core/analyze';
 import { runAnalyzeJob, StageCancelled, type AnalyzeStage } from './pipeline';
 import { runCommandJob } from './commands';
-import type { WorkerJob, WorkerReply } from './messages';
+import type { WorkerData, WorkerJob, WorkerReply } from './messages';
+import { forgetChild, recordChild } from './children';
+import { setSpawnObserver } from '../toolchain/runProcess';
 
 /** The core's pipeline (load -> verify -> XDP analyses); cancellation becomes StageCancelled. */
 const analyze: AnalyzeStage = (object, opts) => {
@@ -24,6 +26,17 @@ const analyze: AnalyzeStage = (object, opts) => {
 
 const port = parentPort;
 if (!port) throw new Error('worker.ts must run as a worker thread');
+
+// Every clang (or other tool) this thread starts is recorded where the host can see it, so a
+// worker terminated mid-compile leaves no process behind (host.ts kills the recorded groups).
+const data = workerData as WorkerData | undefined;
+if (data?.children) {
+  const slots = new Int32Array(data.children);
+  setSpawnObserver({
+    spawned: (pid) => void recordChild(slots, pid),
+    closed: (pid) => forgetChild(slots, pid),
+  });
+}
 
 port.on('message', (job: WorkerJob) => {
   void handle(job).then((reply) => {
