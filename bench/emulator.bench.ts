@@ -30,6 +30,7 @@ function aluLoop(n: number): Insn[] {
 }
 
 const fmt = (n: number, d = 1): string => n.toFixed(d);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
 // Hand-built packets for paths the generic generator does not reach: IPv6 extension headers, TCP SYN
 // with options (MSS, SACK-permitted, timestamps, window scale), QinQ.
@@ -83,17 +84,19 @@ function measure(prog: Program, obj: LoadedObject, packets: readonly Uint8Array[
   for (const p of packets) run(prog, obj, { packet: p, maps, tier, repeat: 200 });
   const firstPassMs = performance.now() - t0;
   for (let w = 0; w < 3; w++) for (const p of packets) run(prog, obj, { packet: p, maps, tier, repeat: 1000 });
-  let steps = 0, ns = 0, runs = 0;
-  const REPEAT = 2000;
-  for (let round = 0; round < 2; round++) {
+  // The machine is shared: report the best of several rounds (each round: every packet x REPEAT).
+  const REPEAT = 1000;
+  let best: { mips: number; nsPerPacket: number } = { mips: 0, nsPerPacket: Infinity };
+  for (let round = 0; round < ROUNDS; round++) {
+    let steps = 0, ns = 0;
     for (const p of packets) {
       const r = run(prog, obj, { packet: p, maps, tier, repeat: REPEAT });
       steps += r.totalSteps;
       ns += r.nsPerRun * REPEAT;
-      runs += REPEAT;
     }
+    if (steps / ns > best.mips / 1e3) best = { mips: steps / (ns / 1e3), nsPerPacket: ns / (REPEAT * packets.length) };
   }
-  return { mips: steps / (ns / 1e3), nsPerPacket: ns / runs, firstPassMs };
+  return { ...best, firstPassMs };
 }
 
 function kernelNs(objPath: string, progName: string, packets: readonly Uint8Array[]): number | string {
@@ -110,7 +113,7 @@ function benchProgram(label: string, objPath: string, obj: LoadedObject, progNam
   for (const tier of ['interp', 'jit'] as const) {
     const f = measure(prog, obj, packets, tier);
     figs[tier] = f;
-    console.log(`emulator ${tier.padEnd(6)} ${label} (${packets.length} packets): ${fmt(f.mips)} M insns/s, ${fmt(f.nsPerPacket, 0)} ns/packet (incl. per-run setup); first pass ${fmt(f.firstPassMs, 0)} ms (target ${tier === 'interp' ? 50 : 150})`);
+    console.log(`emulator ${tier.padEnd(6)} ${label} (${packets.length} packets): ${fmt(f.mips)} M insns/s, ${fmt(f.nsPerPacket, 0)} ns/packet (best of ${ROUNDS} rounds, incl. per-run setup); first pass ${fmt(f.firstPassMs, 0)} ms (target ${tier === 'interp' ? 50 : 150})`);
   }
   const k = kernelNs(objPath, progName, packets);
   if (typeof k === 'string') {
