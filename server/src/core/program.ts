@@ -54,11 +54,35 @@ export const ProgType = {
 
 export type XdpAttach = 'none' | 'devmap' | 'cpumap';
 
+/**
+ * A global function's argument as the kernel derives it from the BTF prototype
+ * (kernel/bpf/btf.c btf_prepare_func_args @6.12): an int/enum is a scalar; a pointer to the
+ * program's context type (`struct xdp_md *` for XDP) or one tagged `arg:ctx` is ctx; any other
+ * pointer to a sized type is memory of that size, maybe NULL unless tagged `arg:nonnull`.
+ */
+export type FuncParam =
+  | { readonly kind: 'scalar' }
+  | { readonly kind: 'ctx' }
+  | { readonly kind: 'mem'; readonly size: number; readonly nullable: boolean };
+
 export interface FuncInfo {
   /** First slot of the function inside `Program.insns`. */
   readonly start: number;
   readonly name: string;
   readonly btfTypeId?: number;
+  /**
+   * Global (non-static) linkage: BTF FUNC linkage BTF_FUNC_GLOBAL when the object has BTF, else the
+   * ELF symbol binding (not STB_LOCAL). The kernel verifies global functions once, on their own,
+   * from their BTF prototype (kernel/bpf/verifier.c do_check_subprogs @6.12). Added field.
+   */
+  readonly global?: boolean;
+  /** Global functions: the arguments derived from BTF (see FuncParam). Added field. */
+  readonly params?: readonly FuncParam[];
+  /**
+   * Global functions whose BTF prototype the kernel refuses or we do not model (arg:trusted,
+   * arg:arena, dynptr, a non-scalar return, missing BTF): why. Added field.
+   */
+  readonly paramError?: string;
 }
 
 export interface KfuncRef {

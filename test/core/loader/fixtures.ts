@@ -20,6 +20,7 @@ export const FIXTURE_COMPILERS: Record<string, string> = {
   kfuncs: 'clang',
   legacy: 'clang',
   core: 'clang',
+  global_args: 'clang-19',
 };
 
 export function hasTool(cmd: string): boolean {

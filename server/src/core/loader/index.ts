@@ -16,6 +16,7 @@ import type { LoadedObject, Program } from '../program';
 import { Result } from '../result';
 import { collectCode } from './code';
 import { linkProgram } from './link';
+import { withGlobalInfo } from './funcArgs';
 import { collectMaps } from './maps';
 import { PROG_TYPE, sectionKind } from './sections';
 
@@ -105,7 +106,8 @@ export function loadObjectDetail(bytes: Uint8Array, opts: LoadOptions = {}): Res
         attach: kind.attach,
         insns: l.value.insns,
         lines: l.value.lines,
-        funcs: l.value.funcs,
+        // the entry is the program itself; callees get linkage and BTF-derived arguments
+        funcs: l.value.funcs.map((fi, i) => (i === 0 ? fi : withGlobalInfo(fi, fi.global ?? false, btf, kind.progType))),
         kfuncs: l.value.kfuncs,
         sectionOffset: f.start * 8,
       });

@@ -60,7 +60,7 @@ export function linkProgram(entry: Func, code: ReadonlyMap<number, SectionCode>)
       insns.push(c.insns[s]!);
       lines.push(c.lines[s]);
     }
-    funcs.push({ start: pos, name: f.name, ...(f.btfTypeId !== undefined ? { btfTypeId: f.btfTypeId } : {}) });
+    funcs.push({ start: pos, name: f.name, global: f.global, ...(f.btfTypeId !== undefined ? { btfTypeId: f.btfTypeId } : {}) });
     for (const [slot, name] of c.kfuncs) if (slot >= f.start && slot < f.end) kfuncs.push({ slot: pos + slot - f.start, name });
     stack.push({ f, code: c, pos, k: lowerBound(c.callSites, f.start), kEnd: lowerBound(c.callSites, f.end) });
   };

@@ -14,6 +14,8 @@ import { stackBounds, stackHelperAccess } from './stack';
 import { checkPktAccess } from './memory';
 import { regStr } from './log';
 import { mapFuncCompatible } from './mapcompat';
+import { funcChangesPkt, globalFuncAt, markGlobalCalled } from './globalFuncs';
+import type { FuncInfo } from '../program';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
 const MEM_KINDS = new Set(['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'ringbuf_mem']);
@@ -343,6 +345,8 @@ export function subprogCall(env: Env, insn: Insn, slot: number): number {
   if (s.frames.length >= MAX_FRAMES) {
     throw new Reject('bpf/call-depth', `the call stack of ${s.frames.length + 1} frames is too deep`, 'bpf-to-bpf calls may nest at most 8 frames deep.');
   }
+  const global = globalFuncAt(env, target);
+  if (global) return globalCall(env, slot, global);
   const caller = curFrame(s);
   const regs: Reg[] = new Array(11).fill(Reg.notInit);
   for (let r = 1; r <= 5; r++) {
@@ -404,4 +408,48 @@ export function frameExit(env: Env): number {
 
 function callback(f: { callback?: { retMin: bigint; retMax: bigint } }): { retMin: bigint; retMax: bigint } {
   return f.callback!;
+}
+
+const NULLABLE_TO_PTR: Partial<Record<Reg['kind'], Reg['kind']>> = { map_value_or_null: 'map_value', mem_or_null: 'mem', ringbuf_mem_or_null: 'ringbuf_mem' };
+
+/**
+ * A call to a global function (check_func_call for a global subprog, btf_check_func_arg_match
+ * @6.12): the arguments must match the BTF prototype; the callee is not entered (it is verified
+ * on its own, globalFuncs.ts); R1-R5 are clobbered and R0 is an unknown scalar. Returns the next slot.
+ */
+function globalCall(env: Env, slot: number, f: FuncInfo): number {
+  const bad = (kmsg: string, why: string, regno?: number): Reject =>
+    new Reject(regno === undefined ? 'bpf/other' : 'bpf/helper-arg', kmsg, `${why} (Caller passes invalid args into func '${f.name}'.)`, { func: f.name, ...(regno !== undefined ? { reg: regno } : {}) });
+  if (f.paramError !== undefined || !f.params) {
+    throw bad(f.paramError ?? 'Global functions need valid BTF', `The kernel verifies global function ${f.name}() from its BTF prototype, and this prototype is not one it (or xdp-lens) accepts; make the function static or change its signature.`);
+  }
+  f.params.forEach((p, i) => {
+    const regno = i + 1;
+    const r = readReg(env, regno);
+    if (p.kind === 'scalar') {
+      if (r.kind !== 'scalar') throw bad(`R${regno} is not a scalar`, `Argument ${regno} of ${f.name}() is declared as a number but receives ${r.kind}.`, regno);
+    } else if (p.kind === 'ctx') {
+      if (r.kind === 'ctx' && (r.off !== 0 || !sc.isZero(r.val))) throw bad(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`, 'Pass the original ctx pointer.', regno);
+      if (r.kind !== 'ctx') throw bad(`arg#${i} expects pointer to ctx`, `Argument ${regno} of ${f.name}() is the program context; pass ctx itself.`, regno);
+    } else {
+      // check_mem_reg: NULL passes; a maybe-NULL pointer is checked as if non-NULL; the memory must
+      // be readable and writable for the pointee size.
+      if (r.kind === 'scalar' && sc.isZero(r.val)) return;
+      const nonNull = NULLABLE_TO_PTR[r.kind];
+      if (nonNull && !p.nullable) throw bad(`arg#${i} is expected to be non-NULL`, `Argument ${regno} of ${f.name}() is tagged arg:nonnull; check the pointer against NULL first.`, regno);
+      const asPtr: Reg = nonNull ? { ...r, kind: nonNull } : r;
+      if (!MEM_KINDS.has(asPtr.kind)) throw typeErr(regno, r, MEM_TYPES, `Argument ${regno} of ${f.name}() must point to at least ${p.size} bytes of memory (or be NULL).`);
+      memAccess(env, regno, asPtr, p.size, true, false);
+    }
+  });
+  const s = env.cur;
+  const regs = curFrame(s).regs;
+  // Linux 6.13+: packet pointers do not survive a global function that may change packet data.
+  if (env.kver >= 613 && funcChangesPkt(env, f.start)) clearPktPointers(env);
+  markGlobalCalled(env, f);
+  for (let r = 1; r <= 5; r++) regs[r] = Reg.notInit;
+  if (s.frames.length === 1) markWritten(s, 0x3f);
+  regs[0] = Reg.unknown;
+  if (s.frames.length === 1) s.r0Def = slot;
+  return slot + 1;
 }

@@ -13,6 +13,7 @@ import { checkWritable, markRead, markSlotRead, readReg, setReg } from './regs';
 import { cloneState, curFrame, Reg, type Checkpoint, type PathNode, type VState } from './state';
 import { statesEqual } from './prune';
 import { computeDemand } from './demand';
+import { globalSubExit } from './globalFuncs';
 import type { Cfg } from './cfg';
 import { sc } from './sc';
 import { regStr, stateStr } from './log';
@@ -344,6 +345,7 @@ function mainExit(env: Env, out: Collected, pc: number): void {
       r.kind === 'sock' ? `The socket from the lookup at insn ${r.insn} is not released on this path; call bpf_sk_release() on it.` : `The ringbuf record reserved at insn ${r.insn} is neither submitted nor discarded on this path.`,
       { allocInsn: r.insn });
   }
+  if (globalSubExit(env)) return; // a global function verified on its own: R0 scalar, no XDP exit
   const r0 = curFrame(s).regs[0]!;
   if (r0.kind === 'not_init') {
     throw new Reject('bpf/exit-r0', 'R0 !read_ok', 'The program returns without setting a return value (XDP_PASS, XDP_DROP, ...) on this path.');

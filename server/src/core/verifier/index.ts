@@ -12,6 +12,7 @@ import { explore, pathList, type Collected } from './explore';
 import { newFrame, Reg, type VState } from './state';
 import { stateStr } from './log';
 import { checkStackDepth } from './stackDepth';
+import { verifyGlobalFuncs } from './globalFuncs';
 
 export type { VerifyOptions } from './env';
 export { XDP_HELPERS, XDP_KFUNCS, xdpHelper, xdpKfunc } from './helpers';
@@ -80,6 +81,7 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
     const start: VState = { frames: [newFrame(-1, 0, regs)], refs: [], pc: 0, path: undefined, r0Def: -1, parent: undefined, changesPkt: false, written: 0x7fe, wLo: 0, wHi: 0 };
     env.cur = start;
     explore(env, cfg, start, out);
+    verifyGlobalFuncs(env, (sub) => explore(env, cfg, sub, out));
     checkStackDepth(env, cfg.subStarts);
   } catch (e) {
     if (e instanceof Reject) {
