@@ -6,7 +6,7 @@ import { AluOp, Cls, Src } from '../isa/opcodes';
 import { newId, Reject, type Env } from './env';
 import { checkWritable, readReg, setReg } from './regs';
 import { sc, type AluName } from './sc';
-import { Reg } from './state';
+import { Reg, regWith } from './state';
 
 const ALU_NAMES: Record<number, AluName> = {
   [AluOp.ADD]: 'add', [AluOp.SUB]: 'sub', [AluOp.MUL]: 'mul', [AluOp.DIV]: 'div', [AluOp.OR]: 'or', [AluOp.AND]: 'and',
@@ -94,7 +94,7 @@ function execMov(env: Env, insn: Insn, slot: number, is64: boolean, useReg: bool
     // later comparison on one copy refines the other (the kernel's linked scalars).
     let v = src;
     if (src.kind === 'scalar' && !sc.isConst(src.val) && src.id === 0) {
-      v = { ...src, id: newId(env) };
+      v = regWith(src, src.kind, src.val, src.off, newId(env), src.range);
       setReg(env, insn.src, v, slot);
     }
     setReg(env, insn.dst, v, slot);
@@ -167,11 +167,10 @@ function ptrArith(env: Env, insn: Insn, op: AluName, dst: Reg, src: Reg, is64: b
   let res: Reg;
   if (known) {
     const nOff = op === 'add' ? ptr.off + Number(kval) : ptr.off - Number(kval);
-    res = { ...ptr, off: nOff };
+    res = regWith(ptr, ptr.kind, ptr.val, nOff, ptr.id, ptr.range);
   } else {
     const nVal = sc.alu(op, ptr.val, off.val, true);
-    res = { ...ptr, val: nVal };
-    if (isPkt) res = { ...res, id: newId(env), range: 0 };
+    res = isPkt ? regWith(ptr, ptr.kind, nVal, ptr.off, newId(env), 0) : regWith(ptr, ptr.kind, nVal, ptr.off, ptr.id, ptr.range);
   }
   // check_reg_sane_offset on the result
   if (res.off >= MAX_VAR_OFF || res.off <= -MAX_VAR_OFF) {

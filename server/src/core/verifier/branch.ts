@@ -8,7 +8,7 @@ import { Reject, type Env } from './env';
 import { readReg } from './regs';
 import { forEachReg } from './regs';
 import { sc, type CmpName } from './sc';
-import { cloneState, curFrame, Reg, type VState } from './state';
+import { cloneState, curFrame, Reg, regWith, type VState } from './state';
 
 const CMP: Record<number, CmpName> = {
   [JmpOp.JEQ]: 'jeq', [JmpOp.JNE]: 'jne', [JmpOp.JGT]: 'jgt', [JmpOp.JGE]: 'jge', [JmpOp.JLT]: 'jlt', [JmpOp.JLE]: 'jle',
@@ -101,9 +101,9 @@ function applyScalar(s: VState, d: number, sreg: number, pair: readonly [ReturnT
   const setLinked = (r: number, v: ReturnType<typeof sc.unknown>) => {
     const old = regs[r]!;
     if (old.id !== 0) {
-      forEachReg(s, (x) => x.kind === 'scalar' && x.id === old.id, (x) => ({ ...x, val: v }));
+      forEachReg(s, (x) => x.kind === 'scalar' && x.id === old.id, (x) => regWith(x, x.kind, v, x.off, x.id, x.range));
     } else {
-      regs[r] = { ...old, val: v };
+      regs[r] = regWith(old, old.kind, v, old.off, old.id, old.range);
     }
   };
   setLinked(d, pair[0]);
@@ -117,7 +117,7 @@ export function markNull(s: VState, reg: Reg, isNull: boolean): void {
   forEachReg(s, (r) => r.id === id && Reg.isOrNull(r), (r) => {
     if (isNull) return Reg.konst(0);
     if (r.innerMap) return { ...r, kind: 'map_ptr', innerMap: false, id: 0 };
-    return { ...r, kind: Reg.nonNull(r.kind) };
+    return regWith(r, Reg.nonNull(r.kind), r.val, r.off, r.id, r.range);
   });
   if (isNull && reg.refId) s.refs = s.refs.filter((x) => x.id !== reg.refId);
 }
@@ -183,12 +183,12 @@ function goodPkt(s: VState, low: Reg, rightOpen: boolean): void {
   if (low.off < 0 || (low.off === 0 && rightOpen)) return;
   if (low.val.umax > MAX_PACKET_OFF || low.val.umax + BigInt(low.off) > MAX_PACKET_OFF) return;
   const range = low.off + (rightOpen ? 1 : 0);
-  forEachReg(s, (r) => r.kind === low.kind && r.id === low.id, (r) => (r.range >= range ? r : { ...r, range }));
+  forEachReg(s, (r) => r.kind === low.kind && r.id === low.id, (r) => (r.range >= range ? r : regWith(r, r.kind, r.val, r.off, r.id, range)));
 }
 
 function markEnd(s: VState, regno: number, beyond: boolean): void {
   const regs = curFrame(s).regs;
   const r = regs[regno]!;
   if (r.kind !== 'pkt' && r.kind !== 'pkt_meta') return;
-  regs[regno] = { ...r, range: beyond ? BEYOND_PKT_END : AT_PKT_END };
+  regs[regno] = regWith(r, r.kind, r.val, r.off, r.id, beyond ? BEYOND_PKT_END : AT_PKT_END);
 }

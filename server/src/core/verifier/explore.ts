@@ -10,7 +10,7 @@ import { execLdx, execStore } from './memory';
 import { condJump } from './branch';
 import { enterCallback, frameExit, helperCall, kfuncCall, subprogCall } from './calls';
 import { checkWritable, markRead, markSlotRead, readReg, setReg } from './regs';
-import { cloneState, curFrame, Reg, type Checkpoint, type PathNode, type VState } from './state';
+import { cloneState, curFrame, Reg, regWith, type Checkpoint, type PathNode, type VState } from './state';
 import { statesEqual } from './prune';
 import { computeDemand } from './demand';
 import { globalSubExit } from './globalFuncs';
@@ -41,20 +41,22 @@ export function joinReg(a: Reg, b: Reg): Reg {
   const range = a.range < b.range ? a.range : b.range;
   const id = a.id === b.id ? a.id : 0;
   if (val === a.val && off === a.off && range === a.range && id === a.id) return a;
-  return { ...a, val, off, range, id };
+  return regWith(a, a.kind, val, off, id, range);
 }
 
 export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void {
   const insns = env.insns;
   const dem = computeDemand(insns, cfg.subStarts);
+  // one mask object, refilled for each comparison (statesEqual does not keep it)
+  const mask: { lo: number; hi: number; readLo: number | undefined; readHi: number | undefined } = { lo: -1, hi: -1, readLo: undefined, readHi: undefined };
   const slotMask = (cp: Checkpoint) => {
     const pc = cp.state.pc;
-    const m: { lo: number; hi: number; readLo?: number; readHi?: number } = dem.stackAll ? { lo: -1, hi: -1 } : { lo: dem.slotsLo[pc]!, hi: dem.slotsHi[pc]! };
-    if (cp.state.frames.length === 1) {
-      m.readLo = cp.readLo;
-      m.readHi = cp.readHi;
-    }
-    return m;
+    mask.lo = dem.stackAll ? -1 : dem.slotsLo[pc]!;
+    mask.hi = dem.stackAll ? -1 : dem.slotsHi[pc]!;
+    const one = cp.state.frames.length === 1;
+    mask.readLo = one ? cp.readLo : undefined;
+    mask.readHi = one ? cp.readHi : undefined;
+    return mask;
   };
   const stored: Array<Checkpoint[] | undefined> = new Array(insns.length);
   const stack: VState[] = [];
@@ -254,18 +256,33 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
   }
 }
 
+/**
+ * Per slot and register, the last register joined into the slot's state and the join's result: when
+ * the same register object arrives again and nothing else was joined since, joining it again would
+ * give the same value (joinReg(joinReg(x, b), b) = joinReg(x, b)), so the join is skipped.
+ */
+const lastJoined = new WeakMap<Collected, Array<Reg | undefined>>();
+
 function record(out: Collected, s: VState, pc: number): void {
   const regs = curFrame(s).regs;
   out.visits[pc]!++;
+  let seen = lastJoined.get(out);
+  if (!seen) lastJoined.set(out, (seen = new Array<Reg | undefined>(out.visits.length * 22).fill(undefined)));
   const j = out.regs[pc];
+  const base = pc * 22;
   if (!j) {
     out.regs[pc] = regs.slice();
+    for (let r = 0; r < 11; r++) seen[base + r] = seen[base + 11 + r] = regs[r];
     return;
   }
   for (let r = 0; r < 11; r++) {
     const a = j[r]!;
     const b = regs[r]!;
-    if (a !== b) j[r] = joinReg(a, b);
+    if (a === b || (seen[base + r] === b && seen[base + 11 + r] === a)) continue;
+    const v = joinReg(a, b);
+    j[r] = v;
+    seen[base + r] = b;
+    seen[base + 11 + r] = v;
   }
 }
 

@@ -6,7 +6,7 @@ import { AtomicOp, Cls, Mode, Size } from '../isa/opcodes';
 import { mapOf, newId, Reject, type Env } from './env';
 import { checkWritable, readReg, setReg } from './regs';
 import { sc } from './sc';
-import { curFrame, Reg } from './state';
+import { curFrame, Reg, regWith } from './state';
 import { stackBounds, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteVar, type Access } from './stack';
 import { xdpCtxAccess } from './ctx';
 import { MapType, ProgType } from '../program';
@@ -32,7 +32,7 @@ export function execLdx(env: Env, insn: Insn, slot: number): void {
   if (v.kind === 'scalar' && size < 8) {
     // a narrowing fill keeps the link only when the value fits the loaded width
     const keep = v.id !== 0 && !signExt && fitsBits(v, size * 8);
-    v = keep ? { ...Reg.scalar(narrow(v, size, signExt)), id: v.id } : Reg.scalar(narrow(v, size, signExt));
+    v = keep ? regWith(Reg.unknown, 'scalar', narrow(v, size, signExt), 0, v.id, 0) : Reg.scalar(narrow(v, size, signExt));
   }
   setReg(env, insn.dst, v, slot);
 }
@@ -52,7 +52,7 @@ export function execStore(env: Env, insn: Insn, _slot: number): void {
     // comparison of either copy refines both (the kernel's assign_scalar_id_before_mov).
     if (ptr.kind === 'fp' && val.kind === 'scalar' && val.id === 0 && !sc.isConst(val.val) && env.privileged && sc.isConst(ptr.val)
       && ((Number(sc.constValue(ptr.val)) + ptr.off + insn.off) & 7) === 0 && fitsBits(val, size * 8)) {
-      val = { ...val, id: newId(env) };
+      val = regWith(val, val.kind, val.val, val.off, newId(env), val.range);
       setReg(env, insn.src, val, env.cur.pc);
     }
     access(env, insn.dst, ptr, insn.off, size, 'write', val, undefined, false);

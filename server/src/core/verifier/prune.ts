@@ -5,25 +5,38 @@
 
 import type { Env } from './env';
 import { sc } from './sc';
+import type { Scalar } from './domain/scalar';
 import { SB, type Frame, type Reg, type VState } from './state';
 
 /** old id ↔ cur id must be a bijection (pairs kept in a small reused array: states hold few ids). */
 class IdMap {
   private readonly pairs: number[] = [];
+  /** Entries in use (pairs * 2); the array is never shrunk, only overwritten. */
+  private n = 0;
   reset(): this {
-    this.pairs.length = 0;
+    this.n = 0;
     return this;
   }
   check(o: number, c: number): boolean {
     if (o === 0) return true;
     const p = this.pairs;
-    for (let i = 0; i < p.length; i += 2) {
+    const n = this.n;
+    for (let i = 0; i < n; i += 2) {
       if (p[i] === o) return p[i + 1] === c;
       if (p[i + 1] === c) return false;
     }
-    p.push(o, c);
+    p[n] = o;
+    p[n + 1] = c;
+    this.n = n + 2;
     return true;
   }
+}
+
+/** sc.same with the 32-bit (number) bounds compared before the bigint fields: same answer, earlier exit. */
+function sameScalar(a: Scalar, b: Scalar): boolean {
+  return a === b || (a.u32min === b.u32min && a.u32max === b.u32max && a.s32min === b.s32min && a.s32max === b.s32max &&
+    a.umin === b.umin && a.umax === b.umax && a.smin === b.smin && a.smax === b.smax &&
+    a.tnum.value === b.tnum.value && a.tnum.mask === b.tnum.mask);
 }
 const IDS = new IdMap();
 
@@ -32,7 +45,7 @@ function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
   if (o.kind === 'not_init') return !exact || c.kind === 'not_init';
   if (o.kind !== c.kind) return false;
   if (o.kind === 'scalar') {
-    if (exact) return sc.same(o.val, c.val) && ids.check(o.id, c.id);
+    if (exact) return sameScalar(o.val, c.val) && ids.check(o.id, c.id);
     if (!sc.subsumes(o.val, c.val)) return false;
     // a linked old scalar must be linked the same way in cur (check_scalar_ids)
     if (o.id !== 0) return c.id !== 0 && ids.check(o.id, c.id);
@@ -42,7 +55,7 @@ function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
   if (o.kind === 'pkt' || o.kind === 'pkt_meta') {
     if (o.range < 0 || c.range < 0 ? o.range !== c.range : o.range > c.range) return false;
   }
-  if (exact ? !sc.same(o.val, c.val) : !sc.subsumes(o.val, c.val)) return false;
+  if (exact ? !sameScalar(o.val, c.val) : !sc.subsumes(o.val, c.val)) return false;
   // pointer id 0 is a real group (all packet pointers derived from data by constants)
   if (!ids.check(o.id + 0x20000000, c.id + 0x20000000)) return false;
   if ((o.refId !== 0 || c.refId !== 0) && !ids.check(o.refId + 0x40000000, c.refId + 0x40000000)) return false;
@@ -64,17 +77,36 @@ function slotDemanded(m: SlotMask, spi: number): boolean {
 
 function stackSafe(env: Env, o: Frame, c: Frame, ids: IdMap, exact: boolean, mask: SlotMask): boolean {
   if (o.stype === c.stype && o.spill === c.spill && !exact) return spillsSafe(o, c, ids, exact, mask);
-  for (let b = 0; b < 512; b++) {
-    if (!exact && (b & 7) === 0 && !slotRead(mask, b >> 3)) {
-      b += 7; // a slot the old continuation never read (stacksafe with !REG_LIVE_READ)
-      continue;
+  const ost = o.stype;
+  const cst = c.stype;
+  for (let spi = 0; spi < 64; spi++) {
+    // a slot the old continuation never read (stacksafe with !REG_LIVE_READ)
+    if (!exact && !slotRead(mask, spi)) continue;
+    const b0 = spi << 3;
+    // Fast path: identical byte kinds pass every byte test below, except an old undemanded scalar
+    // spill against a cur pointer spill, so slots holding spill bytes take the byte loop.
+    let same = true;
+    let spill = false;
+    for (let b = b0; b < b0 + 8; b++) {
+      const t = ost[b]!;
+      if (t !== cst[b]) {
+        same = false;
+        break;
+      }
+      if (t === SB.SPILL) spill = true;
     }
+    if (same && (exact || !spill)) continue;
+    if (exact) return false;
+    if (!stackSlotSafe(env, o, c, mask, b0)) return false;
+  }
+  return spillsSafe(o, c, ids, exact, mask);
+}
+
+/** The byte tests of stacksafe (not exact) for the 8 bytes of one slot, from byte b0. */
+function stackSlotSafe(env: Env, o: Frame, c: Frame, mask: SlotMask, b0: number): boolean {
+  for (let b = b0; b < b0 + 8; b++) {
     const ot = o.stype[b]!;
     const ct = c.stype[b]!;
-    if (exact) {
-      if (ot !== ct) return false;
-      continue;
-    }
     if (ot === SB.INVALID) continue;
     if (ot === SB.MISC && env.privileged) continue;
     if (ot === SB.MISC) {
@@ -101,7 +133,7 @@ function stackSafe(env: Env, o: Frame, c: Frame, ids: IdMap, exact: boolean, mas
     }
     if (ct !== SB.SPILL) return false;
   }
-  return spillsSafe(o, c, ids, exact, mask);
+  return true;
 }
 
 function spillsSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean, mask: SlotMask): boolean {

@@ -34,6 +34,20 @@ export interface Reg {
 const NOT_INIT: Reg = { kind: 'not_init', val: sc.unknown(), off: 0, id: 0, refId: 0, range: 0, map: -1, memSize: 0, frame: 0, sub: -1 };
 const UNKNOWN: Reg = { ...NOT_INIT, kind: 'scalar' };
 
+type MutableReg = { -readonly [K in keyof Reg]: Reg[K] };
+
+/**
+ * `{ ...a, kind, val, off, id, range }` without the spread: a literal with every field in one fixed
+ * order (one hidden class, no property enumeration); the optional flags are copied only when present,
+ * as the spread would.
+ */
+export function regWith(a: Reg, kind: RegKind, val: Scalar, off: number, id: number, range: number): Reg {
+  const r: MutableReg = { kind, val, off, id, refId: a.refId, range, map: a.map, memSize: a.memSize, frame: a.frame, sub: a.sub };
+  if (a.rdonly !== undefined) r.rdonly = a.rdonly;
+  if (a.innerMap !== undefined) r.innerMap = a.innerMap;
+  return r;
+}
+
 export const Reg = {
   notInit: NOT_INIT,
   unknown: UNKNOWN,
