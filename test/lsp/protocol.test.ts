@@ -203,7 +203,9 @@ describe('scheduling: latest wins, cancellation, time budget, crashes', () => {
 
   it('100 saves in 10 seconds end with only the last result', async () => {
     // Version i has the typo i lines further down, so the published line says which version it came from.
-    const textFor = (i: number): string => '\n'.repeat(i) + TYPO;
+    // Each analysis takes at least 300 ms (a cooperative test hook), longer than the gap between
+    // saves, so superseded saves must be cancelled rather than published.
+    const textFor = (i: number): string => `${'\n'.repeat(i)}${TYPO}\n// xdp-lens-test-hook: spin 300\n`;
     const path = tempFile('many.bpf.c', textFor(0));
     const uri = lsp.client.open(path);
     await lsp.client.diagnosticsFor(uri, 1);

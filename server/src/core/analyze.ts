@@ -132,6 +132,27 @@ export function analyzeObjectDetail(bytes: Uint8Array, opts: AnalyzeOptions): Ob
   return { report: { path: opts.path, diagnostics, programs: reports }, object: obj, programs };
 }
 
+/** Whether any program's findings include a return-code finding that the C source could place. */
+export function hasReturnCodeFindings(analysis: ObjectAnalysis): boolean {
+  return analysis.report.programs.some((p) => p.findings.some((f) => RETURN_CODES.has(f.code)));
+}
+
+/**
+ * The report with return-code findings moved onto their `return` statements, for callers that
+ * analysed first and read the source's return statements only once such findings exist (the
+ * language server's worker: clang's AST then costs nothing on the common save).
+ */
+export function placeReturnCodeFindings(analysis: ObjectAnalysis, returns: readonly ReturnStmtInfo[]): FileReport {
+  const byName = new Map(analysis.programs.map((p) => [p.program.name, p.program]));
+  return {
+    ...analysis.report,
+    programs: analysis.report.programs.map((r) => {
+      const program = byName.get(r.name);
+      return program ? { ...r, findings: placeOnReturns(program, r.findings, returns) } : r;
+    }),
+  };
+}
+
 /** The version-1 report for one object. Throws AnalysisCancelled when `cancel` is raised. */
 export function analyzeObject(bytes: Uint8Array, opts: AnalyzeOptions): FileReport {
   return analyzeObjectDetail(bytes, opts).report;

@@ -18,9 +18,19 @@ export interface AstRequest {
   readonly text?: string;
   /** Only declarations whose name contains this string (clang -ast-dump-filter). */
   readonly filter?: string;
+  /**
+   * Without a filter: parse only the main file's top-level declarations, plus any declaration
+   * that defines enum constants (main-file expressions name them). Header declarations are
+   * skipped unparsed, which matters: with kernel headers the full dump is ~13 MB of JSON.
+   */
+  readonly mainFileOnly?: boolean;
   readonly args?: readonly string[];
   readonly clangPath?: string;
   readonly timeoutMs?: number;
+  /** Aborting kills clang; the result is then not ok. */
+  readonly signal?: AbortSignal;
+  /** Run clang at this nice value (background work that must not slow a compile beside it). */
+  readonly nice?: number;
 }
 
 /** A node's resolved source span: byte offsets [begin, end) in `file` (the expansion location for macros). */
@@ -55,13 +65,32 @@ export interface AstResult {
 }
 
 export async function dumpAst(req: AstRequest): Promise<AstResult> {
+  return parseAstDump(await runAstDump(req));
+}
+
+/** clang's raw output for a request, before any parsing (see parseAstDump). */
+export interface RawAstDump {
+  readonly req: AstRequest;
+  readonly t0: number;
+  readonly mainFile: string;
+  readonly stdout?: Buffer;
+  readonly code?: number | null;
+  readonly stderr?: string;
+  /** Set when there is no output to parse. */
+  readonly error?: string;
+}
+
+/**
+ * Runs clang and collects its output without parsing it, so a caller can start the dump early
+ * and pay for parsing only if it turns out to need the result.
+ */
+export async function runAstDump(req: AstRequest): Promise<RawAstDump> {
   const t0 = performance.now();
-  const ms = (): number => Math.round(performance.now() - t0);
   const file = resolve(req.file);
   const fromStdin = req.text !== undefined;
   const mainFile = fromStdin ? '<stdin>' : file;
   const found = await findClang(req.clangPath ? { path: req.clangPath } : {});
-  if (!isClangInfo(found)) return { ok: false, decls: [], mainFile, ms: ms(), error: found.finding.message };
+  if (!isClangInfo(found)) return { req, t0, mainFile, error: found.finding.message };
   const dir = dirname(file);
   const args = ['-target', 'bpf', '-fsyntax-only', '-fno-color-diagnostics', '-Xclang', '-ast-dump=json'];
   if (req.filter) args.push('-Xclang', `-ast-dump-filter=${req.filter}`);
@@ -75,20 +104,114 @@ export async function dumpAst(req: AstRequest): Promise<AstResult> {
   const run = await runProcess(found.path, args, {
     cwd: existsSync(dir) ? dir : process.cwd(),
     timeoutMs: req.timeoutMs ?? 20_000,
+    ...(req.signal ? { signal: req.signal } : {}),
+    ...(req.nice !== undefined ? { nice: req.nice } : {}),
     ...(fromStdin ? { stdin: req.text } : {}),
   });
-  if (run.timedOut) return { ok: false, decls: [], mainFile, ms: ms(), error: 'clang -ast-dump timed out' };
-  const out = run.stdout.toString('utf8');
+  if (run.timedOut) return { req, t0, mainFile, error: 'clang -ast-dump timed out' };
+  if (run.cancelled) return { req, t0, mainFile, error: 'clang -ast-dump was cancelled' };
+  return { req, t0, mainFile, stdout: run.stdout, code: run.code, stderr: run.stderr };
+}
+
+/** Parses a dump from runAstDump into declarations with resolved spans. */
+export function parseAstDump(raw: RawAstDump): AstResult {
+  const { req, mainFile } = raw;
+  const ms = (): number => Math.round(performance.now() - raw.t0);
+  if (raw.stdout === undefined) return { ok: false, decls: [], mainFile, ms: ms(), error: raw.error ?? 'no AST dump' };
   let decls: AstNode[];
   try {
-    decls = splitJsonObjects(out).map((s) => JSON.parse(s) as AstNode);
+    if (req.mainFileOnly && !req.filter) {
+      decls = mainFileDecls(raw.stdout, mainFile);
+    } else {
+      decls = splitJsonObjects(raw.stdout.toString('utf8')).map((s) => JSON.parse(s) as AstNode);
+      // Each top-level object starts a fresh location context in clang's printer... but not reliably
+      // with a file: seed it with the main file, which is where filtered definitions usually are.
+      for (const d of decls) resolveSpans(d, { file: mainFile });
+    }
   } catch (e) {
     return { ok: false, decls: [], mainFile, ms: ms(), error: `unreadable AST dump: ${(e as Error).message}` };
   }
-  // Each top-level object starts a fresh location context in clang's printer... but not reliably
-  // with a file: seed it with the main file, which is where filtered definitions usually are.
-  for (const d of decls) resolveSpans(d, { file: mainFile });
-  return { ok: run.code === 0 || decls.length > 0, decls, mainFile, ms: ms(), ...(run.code === 0 ? {} : { error: run.stderr.trim().split('\n')[0] ?? 'clang failed' }) };
+  return { ok: raw.code === 0 || decls.length > 0, decls, mainFile, ms: ms(), ...(raw.code === 0 ? {} : { error: raw.stderr?.trim().split('\n')[0] ?? 'clang failed' }) };
+}
+
+const DECL_OPEN = Buffer.from('\n    {\n');
+const DECL_CLOSE = Buffer.from('\n    }');
+const FILE_KEY = Buffer.from('"file": "');
+const INCLUDED_FROM = Buffer.from('"includedFrom": {');
+const ENUM_KIND = Buffer.from('"kind": "EnumDecl"');
+
+/**
+ * The top-level declarations of an unfiltered dump (one TranslationUnitDecl) that lie in
+ * `mainFile` or define enum constants, each parsed on its own with spans resolved. clang's JSON
+ * printer indents by two, so a top-level declaration is exactly the text between a line `    {`
+ * and the next line starting `    }` (a raw newline never occurs inside a JSON string). Locations
+ * name their file only when it changes, in print order; so the last location `"file"` before a
+ * declaration is the file its first location is relative to. `includedFrom` objects also carry a
+ * `"file"`, which is not a location and does not change the context.
+ */
+export function mainFileDecls(out: Buffer, mainFile: string): AstNode[] {
+  if (out.indexOf('"TranslationUnitDecl"') < 0) throw new Error('no TranslationUnitDecl in the dump');
+  const mainKey = Buffer.from(`"file": ${JSON.stringify(mainFile)}`);
+  const decls: AstNode[] = [];
+  // Cursors that only move forward, so the scan stays linear in the dump's size: the last
+  // main-file location before the current declaration, and the next one and the next enum
+  // declaration at or after its start.
+  let prevMain = -1;
+  let nextMain = nextLocationKey(out, mainKey, 0);
+  let nextEnum = out.indexOf(ENUM_KIND);
+  let pos = out.indexOf(DECL_OPEN);
+  while (pos >= 0) {
+    const start = pos + 1;
+    const close = out.indexOf(DECL_CLOSE, start);
+    if (close < 0) throw new Error(`unterminated declaration at byte ${start}`);
+    const end = close + DECL_CLOSE.length;
+    while (nextMain >= 0 && nextMain < start) {
+      prevMain = nextMain;
+      nextMain = nextLocationKey(out, mainKey, nextMain + 1);
+    }
+    while (nextEnum >= 0 && nextEnum < start) nextEnum = out.indexOf(ENUM_KIND, nextEnum + 1);
+    // The context is the main file when no other location names a file between the last
+    // main-file location and this declaration.
+    const inMain = prevMain >= 0 && !(nextLocationKey(out, FILE_KEY, prevMain + 1, start) >= 0);
+    if (inMain || (nextMain >= 0 && nextMain < end) || (nextEnum >= 0 && nextEnum < end)) {
+      const node = JSON.parse(out.toString('utf8', start, end)) as RawNode;
+      resolveSpans(node, { file: inMain ? mainFile : fileBefore(out, start) });
+      decls.push(node);
+    }
+    pos = out.indexOf(DECL_OPEN, end);
+  }
+  return decls;
+}
+
+/** The first location key `key` (not an includedFrom member) in [from, before), or -1. */
+function nextLocationKey(out: Buffer, key: Buffer, from: number, before = out.length): number {
+  for (let f = out.indexOf(key, from); f >= 0 && f < before; f = out.indexOf(key, f + 1)) {
+    if (!isIncludedFrom(out, f)) return f;
+  }
+  return -1;
+}
+
+/** The file of the last location printed before byte `at` ('' when none). */
+function fileBefore(out: Buffer, at: number): string {
+  for (let f = out.lastIndexOf(FILE_KEY, at - 1); f >= 0; f = f === 0 ? -1 : out.lastIndexOf(FILE_KEY, f - 1)) {
+    if (!isIncludedFrom(out, f)) return readJsonString(out, f + FILE_KEY.length - 1);
+  }
+  return '';
+}
+
+/** Whether the `"file"` key at byte `f` is the first member of an `"includedFrom": {` object. */
+function isIncludedFrom(out: Buffer, f: number): boolean {
+  let i = f - 1;
+  while (i >= 0 && (out[i] === 0x20 || out[i] === 0x0a)) i--;
+  const from = i + 1 - INCLUDED_FROM.length;
+  return from >= 0 && out.compare(INCLUDED_FROM, 0, INCLUDED_FROM.length, from, i + 1) === 0;
+}
+
+/** The JSON string literal starting at byte `quote` (the opening quote), decoded. */
+function readJsonString(out: Buffer, quote: number): string {
+  let i = quote + 1;
+  while (i < out.length && out[i] !== 0x22) i += out[i] === 0x5c ? 2 : 1;
+  return JSON.parse(out.toString('utf8', quote, i + 1)) as string;
 }
 
 /** clang prints one JSON object per matching declaration, back to back (with a filter). */

@@ -8,7 +8,7 @@ import type { Finding } from '../core/diagnostics/finding';
 import type { FileReport } from '../core/report';
 import type { ReturnStmtInfo } from '../core/csource/returns';
 import { compile } from '../toolchain';
-import { sourceReturns } from '../toolchain/returns';
+import { sourceReturnsLater } from '../toolchain/returns';
 import type { AnalysisResult, AnalyzeJob, AnalyzeReply } from './messages';
 import { attachFixes } from './fixes';
 import { findTestHook, runTestHook } from './testHooks';
@@ -16,8 +16,14 @@ import { findTestHook, runTestHook } from './testHooks';
 /** Analyses an object once it compiled: the report and the names of the functions the object defines. */
 export type AnalyzeStage = (
   object: Uint8Array,
-  opts: { path: string; driver: string | null; kernel: string | null; cancel: Int32Array; returns?: readonly ReturnStmtInfo[] },
-) => { report: FileReport; functionNames: readonly string[]; lineStates?: AnalysisResult['lineStates'] };
+  opts: { path: string; driver: string | null; kernel: string | null; cancel: Int32Array },
+) => {
+  report: FileReport;
+  functionNames: readonly string[];
+  lineStates?: AnalysisResult['lineStates'];
+  /** Present when the report has return-code findings: the report with them on their `return` statements. */
+  placeReturns?: (returns: readonly ReturnStmtInfo[]) => FileReport;
+};
 
 /** Thrown by an AnalyzeStage when the cancel flag was raised. */
 export class StageCancelled extends Error {}
@@ -43,8 +49,28 @@ export async function runAnalyzeJob(job: AnalyzeJob, analyze: AnalyzeStage | und
     ...(job.target.clangPath === null ? {} : { clangPath: job.target.clangPath }),
     timeoutMs: job.timeBudgetMs,
   };
-  // The return statements (for placing return-code findings) are read while the object compiles.
-  const [compiled, returns] = await Promise.all([compile(source), sourceReturns(source)]);
+  // The return statements (for placing return-code findings) are read from clang's AST while the
+  // object compiles, and waited for only when the analysis has such findings; otherwise that
+  // clang is stopped, so the common save costs no more than the compile and the analysis.
+  const ast = new AbortController();
+  try {
+    return await compileAndAnalyze(job, analyze, source, sourceReturnsLater({ ...source, signal: ast.signal, nice: 19 }), t0);
+  } finally {
+    ast.abort();
+  }
+}
+
+async function compileAndAnalyze(
+  job: AnalyzeJob,
+  analyze: AnalyzeStage | undefined,
+  source: Parameters<typeof compile>[0],
+  readReturns: () => Promise<ReturnStmtInfo[] | undefined>,
+  t0: number,
+): Promise<AnalyzeReply> {
+  const ms = (): number => Math.round(performance.now() - t0);
+  const cancel = new Int32Array(job.cancel);
+  const cancelled = (): AnalyzeReply => ({ id: job.id, tag: 'cancelled', ms: ms() });
+  const compiled = await compile(source);
   if (Atomics.load(cancel, 0) !== 0) return cancelled();
   const compileMs = compiled.ms;
   const clang = compiled.clang?.text;
@@ -59,14 +85,20 @@ export async function runAnalyzeJob(job: AnalyzeJob, analyze: AnalyzeStage | und
   if (analyze) {
     let analysed: ReturnType<AnalyzeStage>;
     try {
-      analysed = analyze(compiled.object, { path: job.file, driver: job.target.driver, kernel: job.target.kernel, cancel, ...(returns ? { returns } : {}) });
+      analysed = analyze(compiled.object, { path: job.file, driver: job.target.driver, kernel: job.target.kernel, cancel });
     } catch (e) {
       if (e instanceof StageCancelled) return cancelled();
       throw e;
     }
     if (Atomics.load(cancel, 0) !== 0) return cancelled();
     lineStates = analysed.lineStates;
-    report = await attachFixes(ownFileImplicit(analysed.report, job.file), {
+    let placed = analysed.report;
+    if (analysed.placeReturns) {
+      const returns = await readReturns();
+      if (Atomics.load(cancel, 0) !== 0) return cancelled();
+      if (returns) placed = analysed.placeReturns(returns);
+    }
+    report = await attachFixes(ownFileImplicit(placed, job.file), {
       file: job.file,
       ...(job.text === undefined ? {} : { text: job.text }),
       clangPath: job.target.clangPath,

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import { lineStates } from './lineStates';
-import { AnalysisCancelled, analyzeObjectDetail } from '../core/analyze';
+import { AnalysisCancelled, analyzeObjectDetail, hasReturnCodeFindings, placeReturnCodeFindings } from '../core/analyze';
 import { runAnalyzeJob, StageCancelled, type AnalyzeStage } from './pipeline';
 import { runCommandJob } from './commands';
 import type { WorkerData, WorkerJob, WorkerReply } from './messages';
@@ -17,7 +17,12 @@ const analyze: AnalyzeStage = (object, opts) => {
     const r = analyzeObjectDetail(object, opts);
     const functionNames = [...new Set(r.programs.flatMap((p) => [p.program.name, ...p.program.funcs.map((f) => f.name)]))];
     const own = resolve(opts.path);
-    return { report: r.report, functionNames, lineStates: lineStates(r.programs, (f) => resolve(f) === own) };
+    return {
+      report: r.report,
+      functionNames,
+      lineStates: lineStates(r.programs, (f) => resolve(f) === own),
+      ...(hasReturnCodeFindings(r) ? { placeReturns: (returns) => placeReturnCodeFindings(r, returns) } : {}),
+    };
   } catch (e) {
     if (e instanceof AnalysisCancelled) throw new StageCancelled();
     throw e;

@@ -6,7 +6,7 @@
 import type { Env } from './env';
 import { sc } from './sc';
 import type { Scalar } from './domain/scalar';
-import { SB, type Frame, type Reg, type VState } from './state';
+import { SB, STACK_SIZE, type Frame, type Reg, type VState } from './state';
 
 /** old id ↔ cur id must be a bijection (pairs kept in a small reused array: states hold few ids). */
 class IdMap {
@@ -76,10 +76,13 @@ function slotDemanded(m: SlotMask, spi: number): boolean {
 }
 
 function stackSafe(env: Env, o: Frame, c: Frame, ids: IdMap, exact: boolean, mask: SlotMask): boolean {
-  if (o.stype === c.stype && o.spill === c.spill && !exact) return spillsSafe(o, c, ids, exact, mask);
+  // Bytes below the deepest one either frame touched are INVALID in both (every stack write
+  // goes through stack.ts, which records the depth): start at the first slot that may differ.
+  const first = (STACK_SIZE - (o.depth > c.depth ? o.depth : c.depth)) >> 3;
+  if (o.stype === c.stype && o.spill === c.spill && !exact) return spillsSafe(o, c, ids, exact, mask, first);
   const ost = o.stype;
   const cst = c.stype;
-  for (let spi = 0; spi < 64; spi++) {
+  for (let spi = first; spi < 64; spi++) {
     // a slot the old continuation never read (stacksafe with !REG_LIVE_READ)
     if (!exact && !slotRead(mask, spi)) continue;
     const b0 = spi << 3;
@@ -99,7 +102,7 @@ function stackSafe(env: Env, o: Frame, c: Frame, ids: IdMap, exact: boolean, mas
     if (exact) return false;
     if (!stackSlotSafe(env, o, c, mask, b0)) return false;
   }
-  return spillsSafe(o, c, ids, exact, mask);
+  return spillsSafe(o, c, ids, exact, mask, first);
 }
 
 /** The byte tests of stacksafe (not exact) for the 8 bytes of one slot, from byte b0. */
@@ -136,8 +139,8 @@ function stackSlotSafe(env: Env, o: Frame, c: Frame, mask: SlotMask, b0: number)
   return true;
 }
 
-function spillsSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean, mask: SlotMask): boolean {
-  for (let i = 0; i < 64; i++) {
+function spillsSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean, mask: SlotMask, first: number): boolean {
+  for (let i = first; i < 64; i++) {
     const os = o.spill[i];
     if (!os) continue;
     if (!exact && !slotRead(mask, i)) continue;
