@@ -6,8 +6,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectReturns } from '../../server/src/core/csource/returns';
 import { dumpAst, mainFileDecls } from '../../server/src/toolchain/ast';
-import { sourceReturnsLater } from '../../server/src/toolchain/returns';
-import { runProcess } from '../../server/src/toolchain/runProcess';
 
 const ROOT = join(__dirname, '..', '..');
 const FILES = [join(ROOT, 'bench', 'programs', 'xdp_firewall.c'), join(ROOT, 'examples', 'xdp_invalid_action.c'), join(ROOT, 'test', 'fixtures', 'xdp', 'returns.c')];
@@ -85,25 +83,5 @@ describe('dumpAst mainFileOnly', () => {
   it('refuses a dump that is not a translation unit, naming the problem', () => {
     expect(() => mainFileDecls(Buffer.from('{"kind": "FunctionDecl"}'), 'main.c')).toThrow(/TranslationUnitDecl/);
     expect(() => mainFileDecls(Buffer.from('{\n  "kind": "TranslationUnitDecl",\n  "inner": [\n    {\n      "id": "0x2"'), 'main.c')).toThrow(/unterminated declaration at byte \d+/);
-  });
-});
-
-describe('sourceReturnsLater', () => {
-  it('yields undefined once aborted, and the return statements otherwise', async () => {
-    const file = join(ROOT, 'examples', 'xdp_invalid_action.c');
-    const ac = new AbortController();
-    const later = sourceReturnsLater({ file, signal: ac.signal });
-    ac.abort();
-    expect(await later()).toBeUndefined();
-    const returns = await sourceReturnsLater({ file })();
-    expect(returns?.map((r) => r.value)).toEqual([1, 2, 1, 7, 2]);
-  }, 30_000);
-});
-
-describe('runProcess nice', () => {
-  it('runs the child at the nice value asked for', async () => {
-    // The priority is set right after spawn; the shell reads its own after a pause.
-    const r = await runProcess('sh', ['-c', 'sleep 0.2; nice'], { timeoutMs: 10_000, nice: 19 });
-    expect(r.stdout.toString().trim()).toBe('19');
   });
 });

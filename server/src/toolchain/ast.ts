@@ -27,10 +27,6 @@ export interface AstRequest {
   readonly args?: readonly string[];
   readonly clangPath?: string;
   readonly timeoutMs?: number;
-  /** Aborting kills clang; the result is then not ok. */
-  readonly signal?: AbortSignal;
-  /** Run clang at this nice value (background work that must not slow a compile beside it). */
-  readonly nice?: number;
 }
 
 /** A node's resolved source span: byte offsets [begin, end) in `file` (the expansion location for macros). */
@@ -65,32 +61,13 @@ export interface AstResult {
 }
 
 export async function dumpAst(req: AstRequest): Promise<AstResult> {
-  return parseAstDump(await runAstDump(req));
-}
-
-/** clang's raw output for a request, before any parsing (see parseAstDump). */
-export interface RawAstDump {
-  readonly req: AstRequest;
-  readonly t0: number;
-  readonly mainFile: string;
-  readonly stdout?: Buffer;
-  readonly code?: number | null;
-  readonly stderr?: string;
-  /** Set when there is no output to parse. */
-  readonly error?: string;
-}
-
-/**
- * Runs clang and collects its output without parsing it, so a caller can start the dump early
- * and pay for parsing only if it turns out to need the result.
- */
-export async function runAstDump(req: AstRequest): Promise<RawAstDump> {
   const t0 = performance.now();
+  const ms = (): number => Math.round(performance.now() - t0);
   const file = resolve(req.file);
   const fromStdin = req.text !== undefined;
   const mainFile = fromStdin ? '<stdin>' : file;
   const found = await findClang(req.clangPath ? { path: req.clangPath } : {});
-  if (!isClangInfo(found)) return { req, t0, mainFile, error: found.finding.message };
+  if (!isClangInfo(found)) return { ok: false, decls: [], mainFile, ms: ms(), error: found.finding.message };
   const dir = dirname(file);
   const args = ['-target', 'bpf', '-fsyntax-only', '-fno-color-diagnostics', '-Xclang', '-ast-dump=json'];
   if (req.filter) args.push('-Xclang', `-ast-dump-filter=${req.filter}`);
@@ -104,26 +81,15 @@ export async function runAstDump(req: AstRequest): Promise<RawAstDump> {
   const run = await runProcess(found.path, args, {
     cwd: existsSync(dir) ? dir : process.cwd(),
     timeoutMs: req.timeoutMs ?? 20_000,
-    ...(req.signal ? { signal: req.signal } : {}),
-    ...(req.nice !== undefined ? { nice: req.nice } : {}),
     ...(fromStdin ? { stdin: req.text } : {}),
   });
-  if (run.timedOut) return { req, t0, mainFile, error: 'clang -ast-dump timed out' };
-  if (run.cancelled) return { req, t0, mainFile, error: 'clang -ast-dump was cancelled' };
-  return { req, t0, mainFile, stdout: run.stdout, code: run.code, stderr: run.stderr };
-}
-
-/** Parses a dump from runAstDump into declarations with resolved spans. */
-export function parseAstDump(raw: RawAstDump): AstResult {
-  const { req, mainFile } = raw;
-  const ms = (): number => Math.round(performance.now() - raw.t0);
-  if (raw.stdout === undefined) return { ok: false, decls: [], mainFile, ms: ms(), error: raw.error ?? 'no AST dump' };
+  if (run.timedOut) return { ok: false, decls: [], mainFile, ms: ms(), error: 'clang -ast-dump timed out' };
   let decls: AstNode[];
   try {
     if (req.mainFileOnly && !req.filter) {
-      decls = mainFileDecls(raw.stdout, mainFile);
+      decls = mainFileDecls(run.stdout, mainFile);
     } else {
-      decls = splitJsonObjects(raw.stdout.toString('utf8')).map((s) => JSON.parse(s) as AstNode);
+      decls = splitJsonObjects(run.stdout.toString('utf8')).map((s) => JSON.parse(s) as AstNode);
       // Each top-level object starts a fresh location context in clang's printer... but not reliably
       // with a file: seed it with the main file, which is where filtered definitions usually are.
       for (const d of decls) resolveSpans(d, { file: mainFile });
@@ -131,7 +97,7 @@ export function parseAstDump(raw: RawAstDump): AstResult {
   } catch (e) {
     return { ok: false, decls: [], mainFile, ms: ms(), error: `unreadable AST dump: ${(e as Error).message}` };
   }
-  return { ok: raw.code === 0 || decls.length > 0, decls, mainFile, ms: ms(), ...(raw.code === 0 ? {} : { error: raw.stderr?.trim().split('\n')[0] ?? 'clang failed' }) };
+  return { ok: run.code === 0 || decls.length > 0, decls, mainFile, ms: ms(), ...(run.code === 0 ? {} : { error: run.stderr.trim().split('\n')[0] ?? 'clang failed' }) };
 }
 
 const DECL_OPEN = Buffer.from('\n    {\n');

@@ -2,7 +2,6 @@
 // kills everything it started (a wrapper script's `sleep`, a clang driver's cc1), not just the
 // direct child: otherwise an orphan holding our pipes would keep us waiting past the deadline.
 import { spawn } from 'node:child_process';
-import { setPriority } from 'node:os';
 
 export interface RunOptions {
   readonly cwd?: string;
@@ -10,8 +9,6 @@ export interface RunOptions {
   readonly timeoutMs: number;
   /** Aborting kills the process group and resolves at once with `cancelled`. */
   readonly signal?: AbortSignal;
-  /** A nice value (0..19) for work that should yield the CPU to everything else we run. */
-  readonly nice?: number;
 }
 
 export interface RunResult {
@@ -56,13 +53,6 @@ export function runProcess(command: string, args: readonly string[], opts: RunOp
       return;
     }
     const pid = child.pid;
-    if (pid !== undefined && opts.nice !== undefined) {
-      try {
-        setPriority(pid, opts.nice);
-      } catch {
-        // Only a scheduling preference: without it the work still runs.
-      }
-    }
     const observer = spawnObserver;
     if (pid !== undefined) observer?.spawned(pid);
     const out: Buffer[] = [];

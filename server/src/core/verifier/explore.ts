@@ -26,6 +26,12 @@ export interface Collected {
   /** Joined registers (current frame) per slot. */
   readonly regs: Array<Reg[] | undefined>;
   readonly visits: Uint32Array;
+  /**
+   * Per slot and register (22 entries per slot), the last register joined into the slot's state and
+   * the join's result: when the same register object arrives again and nothing else was joined
+   * since, joining it again would give the same value (joinReg(joinReg(x, b), b) = joinReg(x, b)).
+   */
+  readonly lastJoined: Array<Reg | undefined>;
   readonly calls: Map<number, { helperId?: number; kfunc?: string; args: Reg[]; ret?: Reg }>;
   readonly exits: Map<number, { r0: Scalar; defs: Set<number> }>;
   totalStates: number;
@@ -256,18 +262,10 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
   }
 }
 
-/**
- * Per slot and register, the last register joined into the slot's state and the join's result: when
- * the same register object arrives again and nothing else was joined since, joining it again would
- * give the same value (joinReg(joinReg(x, b), b) = joinReg(x, b)), so the join is skipped.
- */
-const lastJoined = new WeakMap<Collected, Array<Reg | undefined>>();
-
 function record(out: Collected, s: VState, pc: number): void {
   const regs = curFrame(s).regs;
   out.visits[pc]!++;
-  let seen = lastJoined.get(out);
-  if (!seen) lastJoined.set(out, (seen = new Array<Reg | undefined>(out.visits.length * 22).fill(undefined)));
+  const seen = out.lastJoined;
   const j = out.regs[pc];
   const base = pc * 22;
   if (!j) {

@@ -66,6 +66,7 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
   const out: Collected = {
     regs: new Array(insns.length).fill(undefined),
     visits: new Uint32Array(insns.length),
+    lastJoined: new Array<Reg | undefined>(insns.length * 22).fill(undefined),
     calls: new Map(),
     exits: new Map(),
     totalStates: 0,
