@@ -53,9 +53,16 @@ describe('registers and exit', () => {
 
 describe('context (struct xdp_md)', () => {
   it('loads data/data_end as packet pointers', () => {
-    const res = ok(asm(PKT, RET0));
+    const res = ok(asm(PKT, A.jmp('jgt', 2, r(3), 'out'), A.label('out'), RET0));
     expect(res.states[2]!.regs[2]!.kind).toBe('pkt');
     expect(res.states[2]!.regs[3]!.kind).toBe('pkt_end');
+  });
+  it('reports registers dead at an instruction as not_init (their value cannot matter there)', () => {
+    const res = ok(asm(PKT, RET0));
+    // data and data_end are loaded but never read: at the return they are dead.
+    expect(res.states[2]!.regs[2]!.kind).toBe('not_init');
+    expect(res.states[2]!.regs[3]!.kind).toBe('not_init');
+    expect(res.states[2]!.regs[10]!.kind).toBe('fp');
   });
   it('rejects narrow ctx loads', () => bad(asm(A.ldx(2, 2, 1, 12), RET0), 'bpf/ctx-access', 'invalid bpf_context access off=12 size=2'));
   it('rejects ctx writes', () => bad(asm(A.st(4, 1, 12, 0), RET0), 'bpf/ctx-access', 'invalid bpf_context access off=12 size=4'));

@@ -32,6 +32,8 @@ export interface Collected {
    * since, joining it again would give the same value (joinReg(joinReg(x, b), b) = joinReg(x, b)).
    */
   readonly lastJoined: Array<Reg | undefined>;
+  /** Static liveness per slot (cfg.ts), set by explore: only live registers are joined. */
+  live?: Uint16Array;
   readonly calls: Map<number, { helperId?: number; kfunc?: string; args: Reg[]; ret?: Reg }>;
   readonly exits: Map<number, { r0: Scalar; defs: Set<number> }>;
   totalStates: number;
@@ -40,7 +42,14 @@ export interface Collected {
 
 export function joinReg(a: Reg, b: Reg): Reg {
   if (a === b) return a;
-  if (a.kind !== b.kind) return a.kind === 'not_init' ? b : b.kind === 'not_init' ? a : { ...Reg.unknown, kind: a.kind === 'scalar' || b.kind === 'scalar' ? 'scalar' : a.kind };
+  if (a.kind !== b.kind) {
+    if (a.kind === 'not_init') return b;
+    if (b.kind === 'not_init') return a;
+    // A scalar on one path and a pointer on another: some unknown scalar (one shared object, so
+    // the joins that follow see `a === Reg.unknown` and allocate nothing).
+    if (a.kind === 'scalar' || b.kind === 'scalar') return a === Reg.unknown ? a : Reg.unknown;
+    return { ...Reg.unknown, kind: a.kind };
+  }
   const val = a.val === b.val ? a.val : sc.join(a.val, b.val);
   if (a.kind === 'scalar') return val === a.val && a.id === 0 ? a : Reg.scalar(val);
   const off = a.off < b.off ? a.off : b.off;
@@ -53,6 +62,7 @@ export function joinReg(a: Reg, b: Reg): Reg {
 export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void {
   const insns = env.insns;
   const dem = computeDemand(insns, cfg.subStarts);
+  out.live = cfg.live;
   // one mask object, refilled for each comparison (statesEqual does not keep it)
   const mask: { lo: number; hi: number; readLo: number | undefined; readHi: number | undefined } = { lo: -1, hi: -1, readLo: undefined, readHi: undefined };
   const slotMask = (cp: Checkpoint) => {
@@ -162,7 +172,7 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
       }
     }
 
-    record(out, cur, pc);
+    record(out, cur, pc, cfg.live[pc]!);
     const insn = insns[pc]!;
     const cls = insn.code & 0x07;
     let next = pc + 1;
@@ -262,7 +272,12 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
   }
 }
 
-function record(out: Collected, s: VState, pc: number): void {
+/**
+ * Joins the current registers into the slot's state. Registers dead at the slot (no path reads
+ * them before writing them) are not joined: nothing can depend on their value there, and
+ * verify() reports them as not_init. r10 is always joined.
+ */
+function record(out: Collected, s: VState, pc: number, live: number): void {
   const regs = curFrame(s).regs;
   out.visits[pc]!++;
   const seen = out.lastJoined;
@@ -273,7 +288,9 @@ function record(out: Collected, s: VState, pc: number): void {
     for (let r = 0; r < 11; r++) seen[base + r] = seen[base + 11 + r] = regs[r];
     return;
   }
+  live |= 0x400;
   for (let r = 0; r < 11; r++) {
+    if ((live & (1 << r)) === 0) continue;
     const a = j[r]!;
     const b = regs[r]!;
     if (a === b || (seen[base + r] === b && seen[base + 11 + r] === a)) continue;

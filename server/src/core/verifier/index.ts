@@ -117,7 +117,10 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
   if (verdict === 'accept' && env.log) {
     env.log.push(`processed ${env.processed} insns (limit ${env.insnLimit}) max_states_per_insn 0 total_states ${out.totalStates} peak_states ${out.peakStates} mark_read 0`);
   }
-  const states: Array<InsnState | undefined> = out.regs.map((r, i) => (r ? { regs: r.map(view), visits: out.visits[i]! } : undefined));
+  const deadView = view(Reg.notInit);
+  const live = out.live;
+  const states: Array<InsnState | undefined> = out.regs.map((r, i) =>
+    r ? { regs: r.map((x, k) => (live && k < 10 && (live[i]! & (1 << k)) === 0 ? deadView : view(x))), visits: out.visits[i]! } : undefined);
   const calls: HelperCallSite[] = [...out.calls.entries()].sort((a, b) => a[0] - b[0]).map(([slot, c]) => ({
     slot,
     ...(c.helperId !== undefined ? { helperId: c.helperId } : {}),

@@ -47,7 +47,11 @@ export interface RegView {
 
 /** Joined state at one instruction (over all paths that reached it). */
 export interface InsnState {
-  /** r0..r10 at entry to the instruction (frame of the instruction's function). */
+  /**
+   * r0..r10 at entry to the instruction (frame of the instruction's function). A register dead
+   * there (static liveness: no path reads it before writing it) is not_init: its value cannot
+   * matter to anything the program does from here.
+   */
   readonly regs: readonly RegView[];
   /** How many times the instruction was processed. */
   readonly visits: number;
