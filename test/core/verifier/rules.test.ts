@@ -220,6 +220,16 @@ describe('loops and limits', () => {
     const res = ok(asm(A.mov(1, 0), A.label('l'), A.add(1, 1), A.jmp('jlt', 1, 10, 'l'), RET0));
     expect(res.stats.processedInsns).toBeGreaterThan(20);
   });
+  it('a loop reading the slot at fp-8 on every iteration terminates the demand analysis (slot bit 31)', () => {
+    // The slot is spi 63, bit 31 of the high word, demanded all around the loop: the static demand
+    // analysis once compared it signed against its unsigned store and never settled.
+    const res = ok(asm(
+      A.mov(1, 5), A.stx(8, 10, -8, 1), A.mov(2, 0),
+      A.label('l'), A.ldx(8, 3, 10, -8), A.jmp('jgt', 3, 10, 'out'), A.add(2, 1), A.jmp('jlt', 2, 20, 'l'),
+      A.label('out'), RET0,
+    ));
+    expect(res.stats.processedInsns).toBeGreaterThan(50);
+  });
   it('an exact repeat is an infinite loop', () => bad(asm(A.mov(1, 0), A.label('l'), A.mov(1, 0), A.jmp('jeq', 1, 0, 'l'), RET0), 'bpf/loop', 'infinite loop detected'));
   it('the instruction limit gives too-complex', () => {
     const p = program(asm(A.ldx(4, 1, 1, 16), A.label('l'), A.add(1, 1), A.jmp('jne', 1, 0, 'l'), RET0));

@@ -211,10 +211,14 @@ export function computeDemand(insns: readonly Insn[], subStarts: readonly number
       }
     }
     d &= 0x3ff;
+    // The slot words are compared unsigned, as the arrays store them: bit 31 (slot 31, or the
+    // slot at fp-8) makes the int negative, and a signed compare would never settle in a loop.
+    sl >>>= 0;
+    sh >>>= 0;
     if (d !== regs[pc] || sl !== lo[pc] || sh !== hi[pc]) {
       regs[pc] = d;
-      lo[pc] = sl >>> 0;
-      hi[pc] = sh >>> 0;
+      lo[pc] = sl;
+      hi[pc] = sh;
       for (const p of preds[pc]!) if (!inWork[p]) { inWork[p] = 1; work.push(p); }
     }
   }
