@@ -1,7 +1,7 @@
 // `xdp-check check`: compile each C file (or take a BPF object), analyse it for the selected
 // driver and kernel, and print the report as compiler-style text, JSON (report v1) or SARIF.
 // Exit: 0 clean, 1 error-severity findings, 2 usage or toolchain failure.
-import { analyzeObject } from '../core/analyze';
+import { analyzeObjectDetail, hasReturnCodeFindings, placeReturnCodeFindings } from '../core/analyze';
 import { Range, type Finding } from '../core/diagnostics/finding';
 import type { CheckReport, FileReport } from '../core/report';
 import { formatOptions, parseArgs, type OptionSpec } from './args';
@@ -83,7 +83,7 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
     const rows: MatrixRow[] = [];
     for (const input of inputs) {
       for (const d of matrixDrivers) {
-        const report = analyzeInput(input, d, kernel);
+        const report = await analyzeInput(input, d, kernel);
         rows.push({ path: input.path, driver: d, report });
       }
     }
@@ -93,7 +93,7 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
   }
 
   const files: FileReport[] = [];
-  for (const input of inputs) files.push(analyzeInput(input, driver, kernel));
+  for (const input of inputs) files.push(await analyzeInput(input, driver, kernel));
   const report: CheckReport = { version: 1, target: { driver, kernel }, files };
 
   if (format === 'json') io.stdout(JSON.stringify(report, null, 2) + '\n');
@@ -104,11 +104,17 @@ export async function checkCommand(argv: string[], io: CliIo): Promise<number> {
   return files.some(hasError) ? ExitCode.FINDINGS : ExitCode.CLEAN;
 }
 
-function analyzeInput(input: Input, driver: string | null, kernel: string | null): FileReport {
+async function analyzeInput(input: Input, driver: string | null, kernel: string | null): Promise<FileReport> {
   if (input.kind === 'failed') return { path: input.path, diagnostics: input.problems, programs: [] };
   let analysed: FileReport;
   try {
-    analysed = analyzeObject(input.bytes, { path: input.path, driver, kernel, ...(input.returns ? { returns: input.returns } : {}) });
+    const detail = analyzeObjectDetail(input.bytes, { path: input.path, driver, kernel });
+    analysed = detail.report;
+    // Return-code findings go on their `return` statements, from clang's AST, read only when needed.
+    if (input.readReturns && hasReturnCodeFindings(detail)) {
+      const returns = await input.readReturns();
+      if (returns) analysed = placeReturnCodeFindings(detail, returns);
+    }
   } catch (e) {
     // A bug in the analysis must not hide the other files' results: report it on this file.
     const err = e instanceof Error ? e : new Error(String(e));

@@ -33,8 +33,11 @@ export type Input =
       readonly path: string;
       readonly bytes: Uint8Array;
       readonly problems: Finding[];
-      /** The C file's return statements (C input only; undefined when clang's AST was unavailable). */
-      readonly returns?: ReturnStmtInfo[];
+      /**
+       * The C file's return statements from clang's AST (C input only; undefined when the AST was
+       * unavailable). Read on first call, once: only files with return-code findings need them.
+       */
+      readonly readReturns?: () => Promise<ReturnStmtInfo[] | undefined>;
     }
   | { readonly kind: 'failed'; readonly path: string; readonly problems: Finding[] };
 
@@ -56,13 +59,12 @@ export async function readInput(path: string, io: CliIo, opts: InputOptions): Pr
   }
   if (isElf(bytes)) return { kind: 'object', path, bytes, problems: [] };
   const clang = opts.clangPath === undefined ? {} : { clangPath: opts.clangPath };
-  // The AST (for placing return-code findings) is read while the object compiles.
-  const [r, returns] = await Promise.all([
-    compile({ file: abs, includeDirs: [...opts.includeDirs], defines: [...opts.defines], ...clang }),
-    sourceReturns({ file: abs, includeDirs: opts.includeDirs, defines: opts.defines, ...clang }),
-  ]);
+  const r = await compile({ file: abs, includeDirs: [...opts.includeDirs], defines: [...opts.defines], ...clang });
   const missing = r.problems.find((p) => p.code === 'toolchain/clang-missing');
   if (missing) return { kind: 'fatal', message: missing.message };
-  if (r.ok && r.object) return { kind: 'object', path, bytes: r.object, problems: r.problems, ...(returns ? { returns } : {}) };
+  let returns: Promise<ReturnStmtInfo[] | undefined> | undefined;
+  const readReturns = (): Promise<ReturnStmtInfo[] | undefined> =>
+    (returns ??= sourceReturns({ file: abs, includeDirs: opts.includeDirs, defines: opts.defines, ...clang }));
+  if (r.ok && r.object) return { kind: 'object', path, bytes: r.object, problems: r.problems, readReturns };
   return { kind: 'failed', path, problems: r.problems };
 }

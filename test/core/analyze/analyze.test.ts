@@ -2,7 +2,7 @@
 // show, and bad input, cancellation and an unknown driver are values, not crashes.
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AnalysisCancelled, analyzeObject, analyzeObjectDetail } from '../../../server/src/core/analyze';
+import { AnalysisCancelled, analyzeObject, analyzeObjectDetail, hasReturnCodeFindings, placeReturnCodeFindings } from '../../../server/src/core/analyze';
 import { readFileSync } from 'node:fs';
 import { compile } from '../../../server/src/toolchain';
 import { sourceReturns } from '../../../server/src/toolchain/returns';
@@ -52,6 +52,16 @@ describe('analyzeObject on the bundled examples', () => {
     const f = report.programs[0]!.findings.find((x) => x.code === 'xdp/return-invalid')!;
     const line = readFileSync(file, 'utf8').split('\n')[f.range.start.line - 1]!;
     expect(line.slice(f.range.start.column - 1, f.range.end.column - 1)).toBe('return XDP_BOUNCE');
+    // Placing them after the analysis (the worker and the CLI read the AST only when such
+    // findings exist) gives the same report.
+    const detail = analyzeObjectDetail(examples.xdp_invalid_action!, { path: 'x.c', driver: null, kernel: null });
+    expect(hasReturnCodeFindings(detail)).toBe(true);
+    expect(placeReturnCodeFindings(detail, returns!)).toEqual({ ...report, programs: report.programs.map((p) => ({ ...p, stats: expect.anything() })) });
+  });
+
+  it('a clean program has no return-code findings to place', () => {
+    const detail = analyzeObjectDetail(examples.xdp_parse_clean!, { path: 'x.c', driver: null, kernel: null });
+    expect(hasReturnCodeFindings(detail)).toBe(false);
   });
 
   it('an invalid action is an error naming the value', () => {
