@@ -154,10 +154,14 @@ function mapLookup(env: XdpEnv, m: Machine, hid: number, slot: number): number {
   if (mp.def.type === MapType.PROG_ARRAY || mp.def.type === MapType.RINGBUF || mp.def.type === MapType.PERF_EVENT_ARRAY) {
     throw new EmuFault('helper', slot, `bpf_map_lookup_elem on ${mp.def.name}: the verifier does not allow lookups in this map type`);
   }
-  const key = keyArg(m, 2, mp.def.keySize, slot, 'map key');
+  // The key is read where it is (checked as keyArg would, without the copy).
+  const len = mp.def.keySize;
+  const mem = m.mem;
+  const kid = mem.checkedRegion(hi(m, 2), lo(m, 2) | 0, len, slot, 'map key');
+  const kbuf = mem.bufs[kid], koff = mem.lastOff;
   const cpu = hid === H.lookupPercpu ? lo(m, 3) : env.opts.cpu;
   if (hid === H.lookupPercpu && cpu >= env.maps.nrCpus) return ret(m, 0);
-  const v = env.maps.lookup(mp, key, cpu);
+  const v = env.maps.lookupAt(mp, kbuf, koff, len, cpu);
   if (v === undefined) {
     m.regs[0] = 0;
     m.regs[1] = 0;

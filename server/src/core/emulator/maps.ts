@@ -14,6 +14,8 @@ export interface MapEntry {
   readonly key: Uint8Array;
   /** One buffer, or one per CPU for per-CPU maps. */
   readonly values: Uint8Array[];
+  /** Hash-like maps: the entry's key in `entries` (keyHex(key)), kept so that a hit needs no hex. */
+  readonly hex?: string;
 }
 
 export interface EmuMap {
@@ -27,6 +29,55 @@ export interface EmuMap {
   readonly progs: Map<number, string>;
   /** Plain and per-CPU arrays: the entries by index (the same objects as in `entries`). */
   readonly index?: MapEntry[];
+  /**
+   * Hash-like maps: the same entries by a numeric hash of their key bytes (an entry, or an array of
+   * entries whose keys collide), so that a lookup hashes the key without building its hex string.
+   * Kept in step with `entries` by every MapState method that adds or removes an element.
+   */
+  readonly byHash?: Map<number, MapEntry | MapEntry[]>;
+}
+
+/** FNV-1a over len bytes of buf from off, folded to a small integer (a Smi key for Map). */
+export function keyHash(buf: Uint8Array, off: number, len: number): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < len; i++) h = Math.imul(h ^ buf[off + i], 0x01000193);
+  return h & 0x3fffffff;
+}
+
+function sameKey(k: Uint8Array, buf: Uint8Array, off: number, len: number): boolean {
+  if (k.length !== len) return false;
+  for (let i = 0; i < len; i++) if (k[i] !== buf[off + i]) return false;
+  return true;
+}
+
+/** The entry of a hash-like map whose key is buf[off, off+len), through byHash. */
+export function hashGet(m: EmuMap, buf: Uint8Array, off: number, len: number): MapEntry | undefined {
+  const b = m.byHash!.get(keyHash(buf, off, len));
+  if (b === undefined) return undefined;
+  if (!Array.isArray(b)) return sameKey(b.key, buf, off, len) ? b : undefined;
+  for (const e of b) if (sameKey(e.key, buf, off, len)) return e;
+  return undefined;
+}
+
+function hashAdd(m: EmuMap, e: MapEntry): void {
+  const idx = m.byHash!;
+  const h = keyHash(e.key, 0, e.key.length);
+  const b = idx.get(h);
+  if (b === undefined) idx.set(h, e);
+  else if (Array.isArray(b)) b.push(e);
+  else idx.set(h, [b, e]);
+}
+
+function hashRemove(m: EmuMap, e: MapEntry): void {
+  const idx = m.byHash!;
+  const h = keyHash(e.key, 0, e.key.length);
+  const b = idx.get(h);
+  if (b === e) idx.delete(h);
+  else if (Array.isArray(b)) {
+    const rest = b.filter((x) => x !== e);
+    if (rest.length === 0) idx.delete(h);
+    else idx.set(h, rest.length === 1 ? rest[0] : rest);
+  }
 }
 
 export const MapKind = {
@@ -81,7 +132,7 @@ export class MapState {
         }
         return { ...m, index };
       }
-      return m;
+      return MapKind.isHash(def.type) ? { ...m, byHash: new Map() } : m;
     });
   }
 
@@ -89,11 +140,14 @@ export class MapState {
   clone(): MapState {
     const c = new MapState([], this.nrCpus);
     (c as { maps: EmuMap[] }).maps = this.maps.map((m) => {
-      const entries = new Map([...m.entries].map(([k, e]) => [k, { key: e.key.slice(), values: e.values.map((v) => v.slice()) }]));
-      return {
+      const entries = new Map([...m.entries].map(([k, e]) => [k, { key: e.key.slice(), values: e.values.map((v) => v.slice()), ...(e.hex !== undefined ? { hex: e.hex } : {}) }]));
+      const c: EmuMap = {
         def: m.def, percpu: m.percpu, entries, queue: m.queue.map((v) => v.slice()), progs: new Map(m.progs),
         ...(m.index ? { index: [...entries.values()] } : {}),
+        ...(m.byHash ? { byHash: new Map() } : {}),
       };
+      if (c.byHash) for (const e of entries.values()) hashAdd(c, e);
+      return c;
     });
     (c as { defs: readonly MapDef[] }).defs = this.defs;
     return c;
@@ -113,15 +167,44 @@ export class MapState {
       const e = i >= 0 && i < m.index.length ? m.index[i] : undefined;
       return e ? e.values[m.percpu ? cpu % e.values.length : 0] : undefined;
     }
-    const k = keyHex(key);
-    const e = m.entries.get(k);
-    if (!e) return undefined;
-    if (MapKind.isLru(t)) {
-      // Mark as recently used: move to the end of the insertion order.
-      m.entries.delete(k);
-      m.entries.set(k, e);
+    let e: MapEntry | undefined;
+    if (m.byHash !== undefined) {
+      e = hashGet(m, key, 0, key.length);
+      if (!e) return undefined;
+      if (MapKind.isLru(t)) {
+        // Mark as recently used: move to the end of the insertion order.
+        const k = e.hex ?? keyHex(e.key);
+        m.entries.delete(k);
+        m.entries.set(k, e);
+      }
+    } else {
+      e = m.entries.get(keyHex(key));
+      if (!e) return undefined;
     }
     return e.values[m.percpu ? cpu % e.values.length : 0];
+  }
+
+  /**
+   * lookup() with the key read in place from buf[off, off+len) (len = the map's key size): arrays and
+   * hash-like maps copy nothing; other kinds get a copy of the key.
+   */
+  lookupAt(m: EmuMap, buf: Uint8Array, off: number, len: number, cpu: number): Uint8Array | undefined {
+    if (m.index !== undefined && len === 4) {
+      const i = buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24);
+      const e = i >= 0 && i < m.index.length ? m.index[i] : undefined;
+      return e ? e.values[m.percpu ? cpu % e.values.length : 0] : undefined;
+    }
+    if (m.byHash !== undefined && m.def.type !== MapType.LPM_TRIE) {
+      const e = hashGet(m, buf, off, len);
+      if (!e) return undefined;
+      if (MapKind.isLru(m.def.type)) {
+        const k = e.hex ?? keyHex(e.key);
+        m.entries.delete(k);
+        m.entries.set(k, e);
+      }
+      return e.values[m.percpu ? cpu % e.values.length : 0];
+    }
+    return this.lookup(m, buf.slice(off, off + len), cpu);
   }
 
   update(m: EmuMap, key: Uint8Array, value: Uint8Array, flags: number, cpu: number): number {
@@ -157,11 +240,15 @@ export class MapState {
       if (!MapKind.isLru(t)) return -Errno.E2BIG;
       // LRU: evict the least recently used element.
       const oldest = m.entries.keys().next().value as string;
+      const old = m.entries.get(oldest);
       m.entries.delete(oldest);
+      if (old && m.byHash) hashRemove(m, old);
     }
     const values = Array.from({ length: m.percpu ? this.nrCpus : 1 }, () => new Uint8Array(m.def.valueSize));
     values[m.percpu ? cpu % values.length : 0].set(value.subarray(0, m.def.valueSize));
-    m.entries.set(k, { key: key.slice(), values });
+    const ne: MapEntry = { key: key.slice(), values, hex: k };
+    m.entries.set(k, ne);
+    if (m.byHash) hashAdd(m, ne);
     return 0;
   }
 
@@ -172,7 +259,12 @@ export class MapState {
       const k = this.lpmExactKey(key);
       return k !== undefined && m.entries.delete(k) ? 0 : -Errno.ENOENT;
     }
-    return m.entries.delete(keyHex(key)) ? 0 : -Errno.ENOENT;
+    const k = keyHex(key);
+    const e = m.entries.get(k);
+    if (!e) return -Errno.ENOENT;
+    m.entries.delete(k);
+    if (m.byHash) hashRemove(m, e);
+    return 0;
   }
 
   push(m: EmuMap, value: Uint8Array, flags: number): number {
