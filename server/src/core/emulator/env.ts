@@ -116,8 +116,16 @@ export class XdpEnv {
 
   /** Called after data/data_meta/data_end move: the packet region follows. */
   sync(): void {
-    this.m.mem.start[this.pktRegion] = this.opts.metaValid ? this.dataMeta : this.data;
-    this.m.mem.end[this.pktRegion] = this.dataEnd;
+    const mem = this.m.mem;
+    mem.start[this.pktRegion] = this.opts.metaValid ? this.dataMeta : this.data;
+    mem.end[this.pktRegion] = this.dataEnd;
+    // The pointer fields of xdp_md as ctxLoad computes them, for Memory.ld4's fast path.
+    const f = mem.ctxFields;
+    const hi = ptrHi(this.pktRegion);
+    f[0] = ptrLo(this.data); f[1] = hi;
+    f[2] = ptrLo(this.dataEnd); f[3] = hi;
+    f[4] = ptrLo(this.opts.metaValid ? this.dataMeta : this.data + 1); f[5] = hi;
+    mem.ctxFieldsValid = true;
   }
 
   /** The bytes BPF_PROG_TEST_RUN copies to data_out: data_meta .. data_end. */

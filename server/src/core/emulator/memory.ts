@@ -181,16 +181,30 @@ export class Memory {
     return this.tmp[0];
   }
 
+  /**
+   * The context's pointer fields as ctxLoad gives them (lo, hi of data, data_end, data_meta: xdp_md+0,
+   * +4, +8), kept current by the environment while `ctxFields` is true; ld4 answers those loads here.
+   */
+  readonly ctxFields = new Int32Array(6);
+  ctxFieldsValid = false;
+
   /** 4-byte load: the low word is returned and the high word left in out[1] (context pointer fields
    *  load as 64-bit pointers). */
   ld4(hi: number, lo: number, off: number, slot: number, out: Int32Array): number {
     if ((hi & 0xff000000) === REGION_TAG) {
       const fid = hi & 0xffffff;
       const fo = (lo >>> 0) - BIAS + off;
-      if (fid < this.bufs.length && fo >= this.start[fid] && fo + 4 <= this.end[fid] && (this.flags[fid] & RegionFlag.CTX) === 0) {
-        const b = this.bufs[fid];
-        out[1] = 0;
-        return b[fo] | (b[fo + 1] << 8) | (b[fo + 2] << 16) | (b[fo + 3] << 24);
+      if (fid < this.bufs.length && fo >= this.start[fid] && fo + 4 <= this.end[fid]) {
+        if ((this.flags[fid] & RegionFlag.CTX) === 0) {
+          const b = this.bufs[fid];
+          out[1] = 0;
+          return b[fo] | (b[fo + 1] << 8) | (b[fo + 2] << 16) | (b[fo + 3] << 24);
+        }
+        if (this.ctxFieldsValid && (fo === 0 || fo === 4 || fo === 8)) {
+          const i = fo >> 1;
+          out[1] = this.ctxFields[i + 1];
+          return (out[0] = this.ctxFields[i]);
+        }
       }
     }
     this.load(hi, lo, off, 4, slot, out);
