@@ -166,7 +166,9 @@ export function run(program: Program, obj: LoadedObject, opts: RunOptions): RunR
   const [cl, ch] = env.ctxPointer();
   const regs = m.regs;
   for (let i = 0; i < (tracing ? 1 : repeat); i++) {
-    for (let r = 0; r < 22; r++) regs[r] = 0;
+    // Unrolled: a 22-iteration loop here (bounds and interrupt checks each time) cost as much as a short program.
+    regs[0] = regs[1] = regs[2] = regs[3] = regs[4] = regs[5] = regs[6] = regs[7] = regs[8] = regs[9] = regs[10] = 0;
+    regs[11] = regs[12] = regs[13] = regs[14] = regs[15] = regs[16] = regs[17] = regs[18] = regs[19] = regs[20] = regs[21] = 0;
     m.regs[2] = cl;
     m.regs[3] = ch;
     m.tailCalls = 0;

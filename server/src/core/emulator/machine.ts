@@ -162,7 +162,9 @@ export class Machine {
     const prev = this.current;
     this.current = img;
     try {
-      this.tiers[this.tier](this, img, ld, entry);
+      // Named loads (not tiers[tier]: a keyed load whose key varies between runs goes megamorphic).
+      if (this.tier === 'jit') this.tiers.jit(this, img, ld, entry);
+      else this.tiers.interp(this, img, ld, entry);
     } finally {
       this.current = prev;
     }
