@@ -157,7 +157,8 @@ function mapLookup(env: XdpEnv, m: Machine, hid: number, slot: number): number {
   // The key is read where it is (checked as keyArg would, without the copy).
   const len = mp.def.keySize;
   const mem = m.mem;
-  const kid = mem.checkedRegion(hi(m, 2), lo(m, 2) | 0, len, slot, 'map key');
+  let kid = mem.plainRegion(hi(m, 2), lo(m, 2) | 0, len);
+  if (kid < 0) kid = mem.checkedRegion(hi(m, 2), lo(m, 2) | 0, len, slot, 'map key');
   const kbuf = mem.bufs[kid], koff = mem.lastOff;
   const cpu = hid === H.lookupPercpu ? lo(m, 3) : env.opts.cpu;
   if (hid === H.lookupPercpu && cpu >= env.maps.nrCpus) return ret(m, 0);

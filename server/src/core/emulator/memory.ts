@@ -322,6 +322,22 @@ export class Memory {
     return id;
   }
 
+  /**
+   * checkedRegion's common case without its call: [ptr, ptr+len) inside a plain (non-context) region
+   * gives the region id, the offset in `lastOff`; anything else gives -1 (the caller then calls
+   * checkedRegion, which faults or answers the same).
+   */
+  plainRegion(hi: number, lo: number, len: number): number {
+    if ((hi & 0xff000000) !== REGION_TAG) return -1;
+    const id = hi & 0xffffff;
+    const o = (lo >>> 0) - BIAS;
+    if (id < this.bufs.length && o >= this.start[id] && o + len <= this.end[id] && (this.flags[id] & RegionFlag.CTX) === 0) {
+      this.lastOff = o;
+      return id;
+    }
+    return -1;
+  }
+
   /** Checks [ptr, ptr+len) for a helper's read; returns the region id, the offset in `lastOff`. */
   checkedRegion(hi: number, lo: number, len: number, slot: number, what: string): number {
     if (hi === 0 && lo === 0) throw new EmuFault('helper', slot, `${what}: null pointer`, 'null', 0, len);
