@@ -6,11 +6,11 @@ import type { Insn } from '../isa/insn';
 import { MapType } from '../program';
 import { helperName } from '../isa/helpers';
 import { mapOf, newId, Reject, type Env } from './env';
-import { xdpHelper, xdpKfunc, type ArgKind, type RetKind } from './helpers';
+import { xdpHelper, xdpKfunc, type KfuncArgKind, type RetKind } from './helpers';
 import { forEachReg, markRead, markWritten, readReg } from './regs';
 import { sc } from './sc';
 import { curFrame, MAX_FRAMES, newFrame, Reg, SB, STACK_SIZE, type CallbackInfo, type VState } from './state';
-import { stackBounds, stackHelperAccess } from './stack';
+import { initDynptr, stackBounds, stackHelperAccess, useDynptr } from './stack';
 import { checkPktAccess } from './memory';
 import { regStr } from './log';
 import { mapFuncCompatible } from './mapcompat';
@@ -137,6 +137,10 @@ export function helperCall(env: Env, insn: Insn, slot: number): CallOutcome {
         constStr(env, regno, r);
         break;
       case 'unmodelled':
+        if (proto.dynptrArg === i) {
+          useDynptr(env, regno, r);
+          break;
+        }
         throw new Reject('bpf/other', `xdp-lens does not model argument ${regno} of bpf_${name}`, `bpf_${name} takes an argument kind (spin lock, timer, dynptr, kptr) this verifier does not check yet; the call is refused rather than guessed.`);
     }
   }
@@ -305,7 +309,9 @@ export function releaseRef(env: Env, refId: number): void {
 /** clear_all_pkt_pointers after helpers that may move packet data. */
 export function clearPktPointers(env: Env): void {
   const inval = env.privileged ? Reg.unknown : Reg.notInit;
-  forEachReg(env.cur, (r) => r.kind === 'pkt' || r.kind === 'pkt_meta' || r.kind === 'pkt_end', () => inval);
+  // (kernel/bpf/verifier.c @6.12: clear_all_pkt_pointers) also slices of XDP dynptrs
+  // (reg_is_dynptr_slice_pkt), the only dynptr slices modelled.
+  forEachReg(env.cur, (r) => r.kind === 'pkt' || r.kind === 'pkt_meta' || r.kind === 'pkt_end' || r.dynptr !== undefined, () => inval);
 }
 
 /** kfunc call (src = BPF_PSEUDO_KFUNC_CALL). */
@@ -318,11 +324,40 @@ export function kfuncCall(env: Env, slot: number): void {
     throw new Reject('bpf/helper-unavailable', 'metadata kfuncs require device-bound program', `${name} reads hardware metadata, which needs the program loaded for one device (prog_ifindex with BPF_F_XDP_DEV_BOUND_ONLY).`, { kfunc: name });
   }
   const regs = curFrame(env.cur).regs;
-  for (let i = 0; i < k.args.length; i++) {
+  let dynptrId = 0;
+  let constSize = -1;
+  const args = k.kargs ?? k.args;
+  for (let i = 0; i < args.length; i++) {
     const regno = i + 1;
-    const kind: ArgKind = k.args[i]!;
+    const kind: KfuncArgKind = args[i]!;
     const r = readReg(env, regno);
-    if (kind === 'ctx') {
+    if (kind === 'scalar') {
+      if (r.kind !== 'scalar') throw new Reject('bpf/helper-arg', `R${regno} is not a scalar`, `Argument ${regno} of ${name} is a number.`, { reg: regno, got: r.kind });
+    } else if (kind === 'dynptr') {
+      // check_kfunc_args KF_ARG_PTR_TO_DYNPTR -> process_dynptr_func (kernel/bpf/verifier.c @6.12)
+      dynptrId = useDynptr(env, regno, r);
+    } else if (kind === 'dynptr_uninit') {
+      // process_dynptr_func with MEM_UNINIT: a new XDP dynptr (bpf_dynptr_clone's is one too: its
+      // parent, the only kind modelled, is an unreferenced XDP dynptr).
+      initDynptr(env, regno, r, newId(env));
+    } else if (kind === 'buf_opt_szk') {
+      // KF_ARG_PTR_TO_MEM_SIZE: a NULL `__opt` buffer skips the size check (check_kfunc_mem_size_reg
+      // reads and writes the buffer); the `__szk` size must then be a known constant.
+      const sizeReg = readReg(env, regno + 1);
+      if (!(r.kind === 'scalar' && sc.isZero(r.val))) {
+        if (!MEM_KINDS.has(r.kind)) throw new Reject('bpf/helper-arg', `arg#${i} arg#${i + 1} memory, len pair leads to invalid memory access`, `Argument ${regno} of ${name} must be NULL or point to memory (usually a stack buffer).`, { reg: regno, got: r.kind });
+        const sz = sizeArg(env, regno + 1, sizeReg, true);
+        if (sz > 0) {
+          memAccess(env, regno, r, sz, false, false);
+          memAccess(env, regno, r, sz, true, false);
+        }
+      }
+      if (sizeReg.kind !== 'scalar' || !sc.isConst(sizeReg.val)) {
+        throw new Reject('bpf/helper-arg', `R${regno + 1} must be a known constant`, `The size argument of ${name} (buffer__szk) must be a compile-time constant.`, { reg: regno + 1 });
+      }
+      constSize = Number(sc.constValue(sizeReg.val));
+      i++;
+    } else if (kind === 'ctx') {
       if (r.kind !== 'ctx') throw new Reject('bpf/helper-arg', `arg#${i} expected pointer to ctx, but got ${r.kind}`, `Argument ${regno} of ${name} must be the ctx pointer.`);
     } else if (kind === 'fixed_out' || kind === 'fixed_mem') {
       if (!MEM_KINDS.has(r.kind)) throw new Reject('bpf/helper-arg', `arg#${i} pointer type ${r.kind} must point to scalar, or struct with scalar`, `Argument ${regno} of ${name} must point to memory.`);
@@ -333,7 +368,13 @@ export function kfuncCall(env: Env, slot: number): void {
   }
   for (let r = 1; r <= 5; r++) regs[r] = Reg.notInit;
   if (env.cur.frames.length === 1) markWritten(env.cur, 0x3f);
-  regs[0] = k.ret === 'integer' ? Reg.unknown : Reg.ptr('mem_or_null', { id: newId(env), rdonly: true });
+  if (k.slice) {
+    // check_kfunc_call @6.12 (KF_bpf_dynptr_slice / _rdwr): PTR_TO_MEM | DYNPTR_TYPE_XDP (| MEM_RDONLY)
+    // | PTR_MAYBE_NULL, mem_size = buffer__szk, dynptr_id = the dynptr's id
+    regs[0] = Reg.ptr('mem_or_null', { id: newId(env), memSize: constSize, rdonly: k.slice === 'rdonly', dynptr: dynptrId });
+  } else {
+    regs[0] = k.ret === 'integer' ? Reg.unknown : Reg.ptr('mem_or_null', { id: newId(env), rdonly: true });
+  }
   if (env.cur.frames.length === 1) env.cur.r0Def = slot;
 }
 

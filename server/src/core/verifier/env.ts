@@ -57,6 +57,8 @@ export interface Env {
   readonly cancel: Int32Array | undefined;
   /** kfunc name by call slot. */
   readonly kfuncAt: ReadonlyMap<number, string>;
+  /** The program calls a dynptr kfunc: stack accesses look for STACK_DYNPTR slots, pruning compares them. */
+  readonly dynptr: boolean;
   /** Subprogram start slots (sorted), entry first. */
   readonly subStarts: readonly number[];
   nextId: number;

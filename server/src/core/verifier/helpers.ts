@@ -30,6 +30,14 @@ export type ArgKind =
   | 'const_str' // ARG_PTR_TO_CONST_STR: pointer into a read-only map value
   | 'unmodelled'; // an argument kind this verifier does not model: calls are refused
 
+/** kfunc argument kinds the verifier checks beyond ArgKind (check_kfunc_args, kernel/bpf/verifier.c @6.12). */
+export type KfuncArgKind =
+  | ArgKind
+  | 'scalar' // a scalar parameter ("R%d is not a scalar")
+  | 'dynptr' // KF_ARG_PTR_TO_DYNPTR: an initialised dynptr on the stack
+  | 'dynptr_uninit' // KF_ARG_PTR_TO_DYNPTR with the __uninit suffix: 16 stack bytes made a dynptr
+  | 'buf_opt_szk'; // KF_ARG_PTR_TO_MEM_SIZE: `buffer__opt` (NULL or memory) sized by the next, `__szk` (constant), argument
+
 /** Return kinds (enum bpf_return_type). */
 export type RetKind = 'integer' | 'void' | 'map_value_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null' | 'ringbuf_mem_or_null' | 'btf_id_or_null';
 
@@ -46,6 +54,8 @@ export interface HelperProto {
   readonly acquire?: 'sock' | 'ringbuf';
   /** Callback helpers: which argument is the callback and what the callback receives. */
   readonly callback?: 'loop' | 'for_each_map_elem';
+  /** Index of an ARG_PTR_TO_DYNPTR | MEM_RDONLY argument (listed as 'unmodelled' for hovers): an initialised dynptr. */
+  readonly dynptrArg?: number;
   /** For bpf_map_lookup_elem-like helpers the value pointer refers to arg 1's map. */
   readonly source: string;
 }
@@ -144,8 +154,11 @@ const ROWS: HelperProto[] = [
   row('ringbuf_submit_dynptr', ['unmodelled', 'anything'], 'void', 'kernel/bpf/ringbuf.c:bpf_ringbuf_submit_dynptr_proto'),
   row('ringbuf_discard_dynptr', ['unmodelled', 'anything'], 'void', 'kernel/bpf/ringbuf.c:bpf_ringbuf_discard_dynptr_proto'),
   row('dynptr_from_mem', ['mem', 'size_or_zero', 'anything', 'unmodelled'], 'integer', `${HELPERS}:bpf_dynptr_from_mem_proto`),
-  row('dynptr_read', ['mem_out', 'size_or_zero', 'unmodelled', 'anything', 'anything'], 'integer', `${HELPERS}:bpf_dynptr_read_proto`),
-  row('dynptr_write', ['unmodelled', 'anything', 'mem', 'size_or_zero', 'anything'], 'integer', `${HELPERS}:bpf_dynptr_write_proto`),
+  // bpf_dynptr_read / bpf_dynptr_write take an initialised dynptr (dynptrArg; process_dynptr_func,
+  // kernel/bpf/verifier.c @6.12); only the XDP dynptrs of bpf_dynptr_from_xdp exist here, and a write
+  // to one does not change packet data for the verifier (check_helper_call: only SKB dynptrs do).
+  row('dynptr_read', ['mem_out', 'size_or_zero', 'unmodelled', 'anything', 'anything'], 'integer', `${HELPERS}:bpf_dynptr_read_proto`, { dynptrArg: 2 }),
+  row('dynptr_write', ['unmodelled', 'anything', 'mem', 'size_or_zero', 'anything'], 'integer', `${HELPERS}:bpf_dynptr_write_proto`, { dynptrArg: 0 }),
   row('dynptr_data', ['unmodelled', 'anything', 'alloc_size'], 'integer', `${HELPERS}:bpf_dynptr_data_proto`),
   row('cgrp_storage_get', ['map', 'unmodelled', 'anything', 'anything'], 'map_value_or_null', `${HELPERS}:bpf_cgrp_storage_get_proto`),
   row('cgrp_storage_delete', ['map', 'unmodelled'], 'integer', `${HELPERS}:bpf_cgrp_storage_delete_proto`),
@@ -166,23 +179,55 @@ export const XDP_HELPERS: readonly HelperProto[] = ROWS;
 /** kfuncs an XDP program may call (kernel BTF id sets registered for BPF_PROG_TYPE_XDP @6.12). */
 export interface KfuncProto {
   readonly name: string;
+  /** The prototype as hovers show it (ArgKind only). */
   readonly args: readonly ArgKind[];
+  /** What the verifier checks, when it differs from `args` (kfunc-only argument kinds). */
+  readonly kargs?: readonly KfuncArgKind[];
   readonly sizes?: Readonly<Record<number, number>>;
   readonly ret: RetKind;
+  /** bpf_dynptr_slice(_rdwr): R0 is PTR_TO_MEM (| MEM_RDONLY) | PTR_MAYBE_NULL of the constant size. */
+  readonly slice?: 'rdonly' | 'rdwr';
   readonly source: string;
 }
+
+/** For hovers: a dynptr pointer shows as '…', scalars as u64, the optional buffer as mem_or_null. */
+const SHOWN: Partial<Record<KfuncArgKind, ArgKind>> = { scalar: 'anything', dynptr: 'unmodelled', dynptr_uninit: 'unmodelled', buf_opt_szk: 'mem_or_null' };
+
+function kfunc(name: string, kargs: KfuncArgKind[], extra: Partial<KfuncProto> & { source: string }): KfuncProto {
+  return { name, args: kargs.map((a) => SHOWN[a] ?? (a as ArgKind)), kargs, ret: 'integer', ...extra };
+}
+
+const DYNPTR_KFUNC = (name: string, kargs: KfuncArgKind[], extra: Partial<KfuncProto> = {}): KfuncProto =>
+  kfunc(name, kargs, { source: `kernel/bpf/helpers.c:${name} @6.12 (common_btf_ids, all program types)`, ...extra });
 
 export const XDP_KFUNCS: readonly KfuncProto[] = [
   // net/core/xdp.c @6.12: xdp_metadata_kfunc_ids (BTF_KFUNCS_START(xdp_metadata_kfunc_ids)).
   { name: 'bpf_xdp_metadata_rx_timestamp', args: ['ctx', 'fixed_out'], sizes: { 1: 8 }, ret: 'integer', source: 'net/core/xdp.c:bpf_xdp_metadata_rx_timestamp @6.12' },
   { name: 'bpf_xdp_metadata_rx_hash', args: ['ctx', 'fixed_out', 'fixed_out'], sizes: { 1: 4, 2: 4 }, ret: 'integer', source: 'net/core/xdp.c:bpf_xdp_metadata_rx_hash @6.12' },
   { name: 'bpf_xdp_metadata_rx_vlan_tag', args: ['ctx', 'fixed_out', 'fixed_out'], sizes: { 1: 2, 2: 2 }, ret: 'integer', source: 'net/core/xdp.c:bpf_xdp_metadata_rx_vlan_tag @6.12' },
-  // net/core/filter.c @6.12: bpf_dynptr_from_xdp (dynptrs are not modelled: refused).
-  { name: 'bpf_dynptr_from_xdp', args: ['ctx', 'anything', 'unmodelled'], ret: 'integer', source: 'net/core/filter.c:bpf_dynptr_from_xdp @6.12' },
+  // net/core/filter.c @6.12: bpf_dynptr_from_xdp (xdp_kfunc_set); flags are checked at run time
+  // (non-zero: -EINVAL and a NULL dynptr), not by the verifier.
+  kfunc('bpf_dynptr_from_xdp', ['ctx', 'scalar', 'dynptr_uninit'], { source: 'net/core/filter.c:bpf_dynptr_from_xdp @6.12' }),
   // net/netfilter/nf_flow_table_bpf.c @6.12: flow-table lookup (returns a trusted BTF pointer or NULL).
   { name: 'bpf_xdp_flow_lookup', args: ['ctx', 'unmodelled', 'unmodelled', 'anything', 'anything'], ret: 'btf_id_or_null', source: 'net/netfilter/nf_flow_table_bpf.c:bpf_xdp_flow_lookup @6.12' },
 ];
 
+/**
+ * The generic dynptr kfuncs (kernel/bpf/helpers.c @6.12: common_btf_ids, registered for
+ * BPF_PROG_TYPE_UNSPEC, so XDP may call them). Kept apart from XDP_KFUNCS until
+ * server/src/core/drivers/kernelFeatures.ts lists their kernel versions (KFUNC_VERSIONS; a test
+ * requires one for every XDP_KFUNCS entry); the verifier knows both lists.
+ */
+export const XDP_DYNPTR_KFUNCS: readonly KfuncProto[] = [
+  DYNPTR_KFUNC('bpf_dynptr_slice', ['dynptr', 'scalar', 'buf_opt_szk', 'size'], { slice: 'rdonly' }),
+  DYNPTR_KFUNC('bpf_dynptr_slice_rdwr', ['dynptr', 'scalar', 'buf_opt_szk', 'size'], { slice: 'rdwr' }),
+  DYNPTR_KFUNC('bpf_dynptr_adjust', ['dynptr', 'scalar', 'scalar']),
+  DYNPTR_KFUNC('bpf_dynptr_is_null', ['dynptr']),
+  DYNPTR_KFUNC('bpf_dynptr_is_rdonly', ['dynptr']),
+  DYNPTR_KFUNC('bpf_dynptr_size', ['dynptr']),
+  DYNPTR_KFUNC('bpf_dynptr_clone', ['dynptr', 'dynptr_uninit']),
+];
+
 export function xdpKfunc(name: string): KfuncProto | undefined {
-  return XDP_KFUNCS.find((k) => k.name === name);
+  return XDP_KFUNCS.find((k) => k.name === name) ?? XDP_DYNPTR_KFUNCS.find((k) => k.name === name);
 }

@@ -58,6 +58,8 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
     log: opts.log ? [] : undefined,
     cancel: opts.cancel,
     kfuncAt: new Map(program.kfuncs.map((k) => [k.slot, k.name])),
+    // dynptr kfuncs, or the helpers bpf_dynptr_read (201) / bpf_dynptr_write (202)
+    dynptr: program.kfuncs.some((k) => k.name.startsWith('bpf_dynptr_')) || insns.some((i) => i.code === 0x85 && i.src === 0 && (i.imm === 201 || i.imm === 202)),
     subStarts: [],
     nextId: 0,
     processed: 0,

@@ -175,7 +175,8 @@ export function access(env: Env, regno: number, ptr: Reg, off: number, size: num
     case 'tcp_sock':
       return sockAccess(env, regno, ptr, off, size, write);
     default: {
-      const what = ptr.kind === 'scalar' ? 'scalar' : ptr.kind;
+      // reg_type_str @6.12 prefixes MEM_RDONLY pointers with rdonly_ (dynptr slices of bpf_dynptr_slice)
+      const what = ptr.kind === 'scalar' ? 'scalar' : ptr.rdonly && ptr.dynptr !== undefined ? `rdonly_${ptr.kind}` : ptr.kind;
       const code = Reg.isOrNull(ptr) ? 'bpf/null-deref' : 'bpf/mem-access';
       const expl = Reg.isOrNull(ptr)
         ? `r${regno} may be NULL here (${ptr.kind}); check it against NULL before dereferencing.`

@@ -56,6 +56,10 @@ function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
     if (o.range < 0 || c.range < 0 ? o.range !== c.range : o.range > c.range) return false;
   }
   if (exact ? !sameScalar(o.val, c.val) : !sc.subsumes(o.val, c.val)) return false;
+  // dynptr slices: slices of corresponding dynptrs (the ids map with the stack's dynptr slots)
+  if ((o.kind === 'mem' || o.kind === 'mem_or_null') && (o.dynptr !== undefined || c.dynptr !== undefined)) {
+    if (o.dynptr === undefined || c.dynptr === undefined || !ids.check(o.dynptr + 0x10000000, c.dynptr + 0x10000000)) return false;
+  }
   // pointer id 0 is a real group (all packet pointers derived from data by constants)
   if (!ids.check(o.id + 0x20000000, c.id + 0x20000000)) return false;
   if ((o.refId !== 0 || c.refId !== 0) && !ids.check(o.refId + 0x40000000, c.refId + 0x40000000)) return false;
@@ -79,6 +83,7 @@ function stackSafe(env: Env, o: Frame, c: Frame, ids: IdMap, exact: boolean, mas
   // Bytes below the deepest one either frame touched are INVALID in both (every stack write
   // goes through stack.ts, which records the depth): start at the first slot that may differ.
   const first = (STACK_SIZE - (o.depth > c.depth ? o.depth : c.depth)) >> 3;
+  if (env.dynptr && !dynptrsSafe(o, c, ids, first)) return false;
   if (o.stype === c.stype && o.spill === c.spill && !exact) return spillsSafe(o, c, ids, exact, mask, first);
   const ost = o.stype;
   const cst = c.stype;
@@ -109,6 +114,27 @@ function stackSafe(env: Env, o: Frame, c: Frame, ids: IdMap, exact: boolean, mas
     if (!stackSlotSafe(env, o, c, mask, b0)) return false;
   }
   return spillsSafe(o, c, ids, exact, mask, first);
+}
+
+/**
+ * STACK_DYNPTR slots (stacksafe @6.12 compares their first_slot flag and dynptr type): a dynptr
+ * slot of either state must be the same slot of a corresponding dynptr (ids mapped) in the other.
+ * Unlike the kernel this also holds for slots the continuation never read (conservative: fewer
+ * prunes, never a wrong one). Afterwards the byte loop sees identical STACK_DYNPTR bytes and passes
+ * them; without this pass it would let an old dynptr slot cover a cur spilled pointer.
+ */
+function dynptrsSafe(o: Frame, c: Frame, ids: IdMap, first: number): boolean {
+  const ost = o.stype;
+  const cst = c.stype;
+  for (let spi = first; spi < 64; spi++) {
+    const od = ost[spi << 3] === SB.DYNPTR;
+    if (od !== (cst[spi << 3] === SB.DYNPTR)) return false;
+    if (!od) continue;
+    const os = o.spill[spi]!;
+    const cs = c.spill[spi]!;
+    if (os.off !== cs.off || !ids.check(os.id + 0x10000000, cs.id + 0x10000000)) return false;
+  }
+  return true;
 }
 
 /** The byte tests of stacksafe (not exact) for the 8 bytes of one slot, from byte b0. */

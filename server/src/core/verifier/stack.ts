@@ -4,7 +4,7 @@
 
 import { Reject, type Env } from './env';
 import { sc } from './sc';
-import { ownStack, Reg, SB, STACK_SIZE, type Frame } from './state';
+import { dynptrSlot, ownStack, Reg, SB, STACK_SIZE, type Frame } from './state';
 import { markSlotRead, markSlotWritten } from './regs';
 
 /** helperRead/helperWrite: helper memory arguments as 6.14+ kernels word them (read from / write to). */
@@ -60,6 +60,7 @@ function spillable(r: Reg): boolean {
 export function stackWriteFixed(env: Env, f: Frame, lo: number, size: number, value: Reg | undefined, imm: number | undefined): void {
   ownStack(f);
   touch(env, f, lo);
+  if (env.dynptr) destroyDynptrs(env, f, lo, lo + size);
   if (size === 8 && f === env.cur.frames[0]) markSlotWritten(env.cur, (STACK_SIZE + lo) >> 3);
   const i0 = STACK_SIZE + lo;
   const spi = i0 >> 3;
@@ -101,6 +102,7 @@ function saveSpill(f: Frame, spi: number, value: Reg, size: number): void {
 export function stackWriteVar(env: Env, f: Frame, lo: number, hi: number, value: Reg | undefined, imm: number | undefined): void {
   ownStack(f);
   touch(env, f, lo);
+  if (env.dynptr) destroyDynptrs(env, f, lo, hi);
   const zero = value ? value.kind === 'scalar' && sc.isZero(value.val) : imm === 0;
   for (let b = STACK_SIZE + lo; b < STACK_SIZE + hi; b++) {
     const spi = b >> 3;
@@ -120,6 +122,11 @@ export function stackWriteVar(env: Env, f: Frame, lo: number, hi: number, value:
 export function stackReadFixed(env: Env, f: Frame, lo: number, size: number): Reg {
   touch(env, f, lo);
   readRange(env, f, lo, lo + size);
+  if (env.dynptr) {
+    // check_stack_read_fixed_off @6.12: STACK_DYNPTR bytes are neither data nor a spill
+    const b = dynptrByte(f, lo, lo + size);
+    if (b !== undefined) throw dynptrAccess(`invalid read from stack off ${lo}+${b - lo} size ${size}`);
+  }
   const i0 = STACK_SIZE + lo;
   const spi = i0 >> 3;
   const slotStart = spi << 3;
@@ -157,6 +164,11 @@ export function stackReadFixed(env: Env, f: Frame, lo: number, size: number): Re
 export function stackReadVar(env: Env, f: Frame, regno: number, ptr: Reg, lo: number, hi: number, size: number): Reg {
   touch(env, f, lo);
   readRange(env, f, lo, hi);
+  if (env.dynptr) {
+    // check_stack_range_initialized (ACCESS_DIRECT) @6.12
+    const b = dynptrByte(f, lo, hi);
+    if (b !== undefined) throw dynptrAccess(`invalid read from stack R${regno} var_off ${sc.tnumStr(ptr.val)}+${b - lo} size ${size}`);
+  }
   let allZero = true;
   for (let b = STACK_SIZE + lo; b < STACK_SIZE + hi; b++) {
     const t = f.stype[b]!;
@@ -180,6 +192,14 @@ function uninit(off: number, i: number, size: number): Reject {
 export function stackHelperAccess(env: Env, f: Frame, regno: number, lo: number, hi: number, write: boolean, uninitOk: boolean): void {
   touch(env, f, lo);
   if (!write || !uninitOk) readRange(env, f, lo, hi);
+  if (env.dynptr) {
+    // check_stack_range_initialized @6.12: raw-mode (uninit) helper memory may not overlap a dynptr;
+    // other helper accesses find STACK_DYNPTR neither data nor a spill.
+    const b = dynptrByte(f, lo, hi);
+    if (b !== undefined) {
+      throw dynptrAccess(write && uninitOk ? `potential write to dynptr at off=${b} disallowed` : `invalid${env.kver >= 614 ? '' : ' indirect'} read from stack R${regno} off ${lo}+${b - lo} size ${hi - lo}`);
+    }
+  }
   if (write) ownStack(f);
   for (let b = STACK_SIZE + lo; b < STACK_SIZE + hi; b++) {
     const spi = b >> 3;
@@ -201,4 +221,95 @@ export function stackHelperAccess(env: Env, f: Frame, regno: number, lo: number,
       f.stype[b] = SB.MISC;
     }
   }
+}
+
+// ---- dynptrs on the stack (kernel/bpf/verifier.c @6.12: stack_slot_obj_get_spi,
+// mark_stack_slots_dynptr, destroy_if_dynptr_stack_slot, is_dynptr_reg_valid_init, mark_dynptr_read).
+// A dynptr takes two 8-byte slots, all 16 bytes STACK_DYNPTR, a dynptrSlot marker in each slot's
+// spill entry. Only programs that call dynptr kfuncs (env.dynptr) ever have such slots.
+
+const DYNPTR_SIZE = 16;
+
+function dynptrAccess(kmsg: string): Reject {
+  return new Reject('bpf/mem-access', kmsg, 'These stack bytes hold a struct bpf_dynptr: the program may only pass it to dynptr kfuncs and helpers, not read or copy its bytes.');
+}
+
+/** Offset (fp-relative) of the first STACK_DYNPTR byte in [lo, hi), or undefined. */
+function dynptrByte(f: Frame, lo: number, hi: number): number | undefined {
+  const st = f.stype;
+  for (let b = STACK_SIZE + lo; b < STACK_SIZE + hi; b++) if (st[b] === SB.DYNPTR) return b - STACK_SIZE;
+  return undefined;
+}
+
+/**
+ * destroy_if_dynptr_stack_slot for every slot [lo, hi) touches: a write to either slot of an
+ * (unreferenced) dynptr destroys it: both slots become STACK_INVALID. Its slices stay valid: the
+ * kernel invalidates only registers of type exactly PTR_TO_MEM (| PTR_MAYBE_NULL), and slices of an
+ * XDP dynptr are PTR_TO_MEM | DYNPTR_TYPE_XDP (| MEM_RDONLY) (fixture dynptr.c:slice_after_dynptr_overwrite_ok).
+ */
+export function destroyDynptrs(env: Env, f: Frame, lo: number, hi: number): void {
+  for (let spi = (STACK_SIZE + lo) >> 3; spi <= (STACK_SIZE + hi - 1) >> 3; spi++) {
+    if (f.stype[spi << 3] !== SB.DYNPTR) continue;
+    const m = f.spill[spi]!;
+    const first = m.off === 1 ? spi : spi - 1;
+    ownStack(f);
+    f.stype.fill(SB.INVALID, first << 3, (first << 3) + DYNPTR_SIZE);
+    f.spill[first] = undefined;
+    f.spill[first + 1] = undefined;
+    if (f === env.cur.frames[0]) {
+      markSlotWritten(env.cur, first);
+      markSlotWritten(env.cur, first + 1);
+    }
+  }
+}
+
+/** stack_slot_obj_get_spi: the fp-relative offset of the dynptr `r` points to. */
+function dynptrOff(regno: number, r: Reg): number {
+  if (r.kind !== 'fp') {
+    throw new Reject('bpf/helper-arg', `arg#${regno - 1} expected pointer to stack or const struct bpf_dynptr`, `Argument ${regno} must point to a struct bpf_dynptr on the stack.`, { reg: regno, got: r.kind });
+  }
+  if (!sc.isConst(r.val)) throw new Reject('bpf/helper-arg', 'dynptr has to be at a constant offset', 'A struct bpf_dynptr must sit at a constant stack offset.', { reg: regno });
+  const off = Number(BigInt.asIntN(64, sc.constValue(r.val))) + r.off;
+  if (off % 8 !== 0 || off > -DYNPTR_SIZE) {
+    throw new Reject('bpf/helper-arg', `cannot pass in dynptr at an offset=${off}`, 'A struct bpf_dynptr takes 16 bytes of stack at an 8-byte aligned offset.', { reg: regno, off });
+  }
+  return off;
+}
+
+/**
+ * process_dynptr_func with MEM_UNINIT (bpf_dynptr_from_xdp's ptr__uninit, bpf_dynptr_clone's
+ * clone__uninit): 16 writable stack bytes (an unreferenced dynptr there is destroyed); afterwards
+ * they are a new dynptr. Returns its id.
+ */
+export function initDynptr(env: Env, regno: number, r: Reg, id: number): void {
+  const off = dynptrOff(regno, r);
+  const f = env.cur.frames[r.frame]!;
+  // check_mem_access: two BPF_DW writes (they destroy dynptrs they overlap)
+  for (let i = 0; i < DYNPTR_SIZE; i += 8) {
+    const [lo] = stackBounds(regno, r, i, 8, 'write');
+    stackWriteFixed(env, f, lo, 8, Reg.unknown, undefined);
+  }
+  const first = (STACK_SIZE + off) >> 3;
+  ownStack(f);
+  f.stype.fill(SB.DYNPTR, first << 3, (first << 3) + DYNPTR_SIZE);
+  f.spill[first] = dynptrSlot(id, true);
+  f.spill[first + 1] = dynptrSlot(id, false);
+}
+
+/**
+ * process_dynptr_func for an initialised dynptr (is_dynptr_reg_valid_init, mark_dynptr_read):
+ * returns the dynptr's id.
+ */
+export function useDynptr(env: Env, regno: number, r: Reg): number {
+  const off = dynptrOff(regno, r);
+  const f = env.cur.frames[r.frame]!;
+  const first = (STACK_SIZE + off) >> 3;
+  const m = off >= -STACK_SIZE ? f.spill[first] : undefined;
+  let ok = m !== undefined && m.off === 1;
+  if (ok) for (let b = first << 3; b < (first << 3) + DYNPTR_SIZE; b++) if (f.stype[b] !== SB.DYNPTR) ok = false;
+  if (!ok) {
+    throw new Reject('bpf/helper-arg', `Expected an initialized dynptr as arg #${regno - 1}`, `Argument ${regno} must point to a dynptr initialised by bpf_dynptr_from_xdp (on every path to this call, and not overwritten since).`, { reg: regno });
+  }
+  readRange(env, f, off, off + DYNPTR_SIZE);
+  return m!.id;
 }

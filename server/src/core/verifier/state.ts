@@ -29,6 +29,12 @@ export interface Reg {
   readonly rdonly?: boolean;
   /** map_value_or_null from a map-in-map lookup: non-NULL means a map pointer (CONST_PTR_TO_MAP). */
   readonly innerMap?: boolean;
+  /**
+   * mem / mem_or_null from bpf_dynptr_slice(_rdwr): id of the dynptr it is a slice of (the kernel's
+   * dynptr_id; every dynptr modelled is an XDP one, so the slice points into the packet:
+   * reg_is_dynptr_slice_pkt, kernel/bpf/verifier.c @6.12).
+   */
+  readonly dynptr?: number;
 }
 
 const NOT_INIT: Reg = { kind: 'not_init', val: sc.unknown(), off: 0, id: 0, refId: 0, range: 0, map: -1, memSize: 0, frame: 0, sub: -1 };
@@ -45,6 +51,7 @@ export function regWith(a: Reg, kind: RegKind, val: Scalar, off: number, id: num
   const r: MutableReg = { kind, val, off, id, refId: a.refId, range, map: a.map, memSize: a.memSize, frame: a.frame, sub: a.sub };
   if (a.rdonly !== undefined) r.rdonly = a.rdonly;
   if (a.innerMap !== undefined) r.innerMap = a.innerMap;
+  if (a.dynptr !== undefined) r.dynptr = a.dynptr;
   return r;
 }
 
@@ -76,12 +83,23 @@ export const Reg = {
   },
 };
 
-/** Stack byte kinds (the kernel's STACK_INVALID / STACK_MISC / STACK_ZERO / STACK_SPILL). */
+/** Stack byte kinds (the kernel's STACK_INVALID / STACK_MISC / STACK_ZERO / STACK_SPILL / STACK_DYNPTR). */
 export const enum SB {
   INVALID = 0,
   MISC = 1,
   ZERO = 2,
   SPILL = 3,
+  /** Both 8-byte slots of a dynptr (never set partially); `spill` holds a dynptrSlot marker per slot. */
+  DYNPTR = 4,
+}
+
+/**
+ * The marker kept in `spill` for an 8-byte slot of a dynptr (the kernel's spilled_ptr of a
+ * STACK_DYNPTR slot, __mark_dynptr_reg @6.12): `id` is the dynptr's id, `off` 1 on its first
+ * (lower-addressed) slot, 0 on the second. Kind not_init: it never reaches a register.
+ */
+export function dynptrSlot(id: number, first: boolean): Reg {
+  return { kind: 'not_init', val: sc.unknown(), off: first ? 1 : 0, id, refId: 0, range: 0, map: -1, memSize: 0, frame: 0, sub: -1 };
 }
 
 export const STACK_SIZE = 512;
