@@ -117,6 +117,8 @@ export interface RunResult {
 }
 
 const KFUNC_EOPNOTSUPP = -95;
+/** ERANGE (include/uapi/asm-generic/errno-base.h). */
+const ERANGE = 34;
 
 function refusedResult(env: XdpEnv, error: string): RunResult {
   return { retval: 0, action: 'XDP_ABORTED', packet: new Uint8Array(0), metaLen: 0, mapChanges: [], output: env.output, faults: [], steps: 0, totalSteps: 0, nsPerRun: 0, error };
@@ -251,6 +253,35 @@ function kfunc(env: XdpEnv, m: Machine, name: string | undefined, slot: number):
       m.regs[0] = ptrLo(at);
       m.regs[1] = ptrHi(env.pktRegion);
       return;
+    }
+    case 'bpf_dynptr_is_null': case 'bpf_dynptr_is_rdonly': case 'bpf_dynptr_size': case 'bpf_dynptr_adjust': case 'bpf_dynptr_clone': {
+      // kernel/bpf/helpers.c (6.12). A null dynptr (bpf_dynptr_from_xdp with bad flags zeroes it) has
+      // magic 0: is_null → true, is_rdonly → false, size → -EINVAL (as u32), adjust → -EINVAL,
+      // clone → -EINVAL with the clone set null. adjust: start or end past the size → -ERANGE,
+      // start > end → -EINVAL, else offset += start, size = end - start.
+      const s = m.mem.span(m.regs[3], m.regs[2], 16, slot, name === 'bpf_dynptr_adjust', name);
+      const dv = new DataView(s.buf.buffer, s.buf.byteOffset + s.off, 16);
+      const magic = dv.getUint32(0, true);
+      if (magic !== 0 && magic !== DYNPTR_MAGIC) throw new EmuFault('kfunc', slot, `${name}: r1 does not point at an initialised dynptr`);
+      const isNull = magic === 0;
+      const size = dv.getUint32(8, true);
+      if (name === 'bpf_dynptr_is_null') { r0 = isNull ? 1 : 0; break; }
+      if (name === 'bpf_dynptr_is_rdonly') { r0 = !isNull && dv.getUint32(12, true) !== 0 ? 1 : 0; break; }
+      if (name === 'bpf_dynptr_size') { m.regs[0] = isNull ? -Errno.EINVAL : size | 0; m.regs[1] = 0; return; }
+      if (name === 'bpf_dynptr_adjust') {
+        const start = m.regs[4] >>> 0, end = m.regs[6] >>> 0;
+        if (isNull) r0 = -Errno.EINVAL;
+        else if (start > size || end > size) r0 = -ERANGE;
+        else if (start > end) r0 = -Errno.EINVAL;
+        else { dv.setUint32(4, dv.getUint32(4, true) + start, true); dv.setUint32(8, end - start, true); r0 = 0; }
+        break;
+      }
+      // bpf_dynptr_clone(p, clone): r2 is the clone's 16 bytes.
+      const c = m.mem.span(m.regs[5], m.regs[4], 16, slot, true, name);
+      const cv = new DataView(c.buf.buffer, c.buf.byteOffset + c.off, 16);
+      for (let i = 0; i < 16; i++) cv.setUint8(i, isNull ? 0 : dv.getUint8(i));
+      r0 = isNull ? -Errno.EINVAL : 0;
+      break;
     }
     default:
       throw new EmuFault('kfunc', slot, `kfunc ${name ?? '(unnamed: no kfunc record for this call)'} is not emulated`);
