@@ -17,7 +17,7 @@ import { BIAS, EmuFault, REGION_TAG, RegionFlag } from './memory';
 import type { ExecFn, Machine } from './machine';
 import { aluStmt, atomicStmt, jmpCond, ldxStmt, sizeBytes, stStmt, type Operands } from './semantics';
 
-const EMPTY = new Uint8Array(0);
+const EMPTY = new DataView(new ArrayBuffer(0));
 
 type RegionFn = (R: Int32Array, m: Machine, mem: Machine['mem'], V: Int32Array, LD: Int32Array, img: Image, X: Int32Array, pc: number) => number;
 
@@ -129,39 +129,39 @@ const CALL_LOCAL = (target: string, ret: number, slot: number) => `X[0]=${ret};X
 // Memory accesses inline. A region function's call to Memory.ld1..st8 is not inlined by V8 (the
 // region uses up the inlining budget), so the JIT writes the same fast path as those methods into the
 // region: an in-bounds access to a plain region (for loads: any but the context; for stores: a
-// writable one, while no store hook is set) reads or writes the region's bytes (little-endian) here;
+// writable one, while no store hook is set) reads or writes the region's bytes here (its DataView,
+// little-endian, for 2 to 8 bytes);
 // everything else — other regions, the context, faults — takes the Memory method as before. Region
-// prologue: B, ST, EN, FL are Memory's tables (arrays that only grow in place), NS says no store hook.
+// prologue: B, DV, ST, EN, FL are Memory's tables (arrays that only grow in place), NS says no store hook.
 const fastAddr = (h: string, l: string, off: number, size: number, store: boolean): string =>
   `${store ? 'NS&&' : ''}(${h}&${REGION_TAG})===${REGION_TAG}&&(t=${h}&16777215)<B.length&&(u=(${l}>>>0)-${BIAS}+(${off}))>=ST[t]&&u+${size}<=EN[t]&&` +
   (store ? `FL[t]===${RegionFlag.WRITABLE}` : `(FL[t]&${RegionFlag.CTX})===0`);
-/** Little-endian word of b[u+k .. u+k+size). */
-const leWord = (size: number, k = 0): string => {
-  const at = (i: number) => `b[u${i + k ? `+${i + k}` : ''}]`;
-  if (size === 1) return at(0);
-  if (size === 2) return `(${at(0)}|(${at(1)}<<8))`;
-  return `(${at(0)}|(${at(1)}<<8)|(${at(2)}<<16)|(${at(3)}<<24))`;
-};
-
 /** LDX|MEM with the fast path inline, or undefined for what ldxStmt handles alone (MEMSX). */
 function ldxInline(code: number, o: Operands, off: number, slot: number): string | undefined {
   if ((code & 0xe0) !== Mode.MEM) return undefined;
   const size = sizeBytes(code);
   const slow = ldxStmt(code, o, off, slot);
-  const fast = size === 8 ? `${o.dl}=${leWord(4)};${o.dh}=${leWord(4, 4)};` : `${o.dl}=${leWord(size)};${o.dh}=0;`;
-  return `if(${fastAddr(o.sh, o.sl, off, size, false)}){b=B[t];${fast}}else{${slow}}`;
+  let fast: string;
+  switch (size) {
+    case 1: fast = `${o.dl}=B[t][u];${o.dh}=0;`; break;
+    case 2: fast = `${o.dl}=DV[t].getUint16(u,true);${o.dh}=0;`; break;
+    case 4: fast = `${o.dl}=DV[t].getInt32(u,true);${o.dh}=0;`; break;
+    default: fast = `d=DV[t];${o.dl}=d.getInt32(u,true);${o.dh}=d.getInt32(u+4,true);`;
+  }
+  return `if(${fastAddr(o.sh, o.sl, off, size, false)}){${fast}}else{${slow}}`;
 }
 
 /** ST/STX|MEM with the fast path inline. */
 function stInline(code: number, o: Operands, off: number, slot: number): string {
   const size = sizeBytes(code);
-  const bytes: string[] = [];
-  for (let i = 0; i < size; i++) {
-    const v = i < 4 ? o.sl : o.sh;
-    const sh = (i & 3) * 8;
-    bytes.push(`b[u${i ? `+${i}` : ''}]=${sh ? `${v}>>${sh}` : v};`);
+  let fast: string;
+  switch (size) {
+    case 1: fast = `B[t][u]=${o.sl};`; break;
+    case 2: fast = `DV[t].setInt16(u,${o.sl},true);`; break;
+    case 4: fast = `DV[t].setInt32(u,${o.sl},true);`; break;
+    default: fast = `d=DV[t];d.setInt32(u,${o.sl},true);d.setInt32(u+4,${o.sh},true);`;
   }
-  return `if(${fastAddr(o.dh, o.dl, off, size, true)}){b=B[t];${bytes.join('')}}else{${stStmt(code, o, off, slot)}}`;
+  return `if(${fastAddr(o.dh, o.dl, off, size, true)}){${fast}}else{${stStmt(code, o, off, slot)}}`;
 }
 
 /** Where a block-ending jump to `target` goes: a jump inside the region, or a return to the dispatcher. */
@@ -283,7 +283,7 @@ export function compile(img: Image): Compiled {
     // The step count lives in the local S while the region runs; it is stored to m.steps before every
     // return and helper call, and by the catch for a fault raised here (a fault already accounted for
     // by a nested run keeps its count).
-    const src = `let t=0,u=0,S=m.steps,P=m.pollAt,b=EMPTY;const B=mem.bufs,ST=mem.start,EN=mem.end,FL=mem.flags,NS=mem.onStore===undefined;\ntry{\nL:for(;;){switch(pc){\n${cases.join('\n')}\ndefault:m.steps=S;return pc;\n}}\n}catch(e){if(!(e instanceof EmuFault&&e.accounted))m.steps=S;throw e;}`;
+    const src = `let t=0,u=0,S=m.steps,P=m.pollAt,d=EMPTY;const B=mem.bufs,DV=mem.views,ST=mem.start,EN=mem.end,FL=mem.flags,NS=mem.onStore===undefined;\ntry{\nL:for(;;){switch(pc){\n${cases.join('\n')}\ndefault:m.steps=S;return pc;\n}}\n}catch(e){if(!(e instanceof EmuFault&&e.accounted))m.steps=S;throw e;}`;
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const factory = new Function('EmuFault', 'mulhi', 'udiv64', 'umod64', 'sdiv64', 'smod64', 'atomic', 'bad', 'callxBad', 'EMPTY',
       `return function region${k}(R,m,mem,V,LD,img,X,pc){${src}};`);
