@@ -183,7 +183,7 @@ export class Memory {
 
   /**
    * The context's pointer fields as ctxLoad gives them (lo, hi of data, data_end, data_meta: xdp_md+0,
-   * +4, +8), kept current by the environment while `ctxFields` is true; ld4 answers those loads here.
+   * +4, +8), kept current by the environment (XdpEnv.sync) while `ctxFieldsValid` is true; ld4 answers those loads here.
    */
   readonly ctxFields = new Int32Array(6);
   ctxFieldsValid = false;
