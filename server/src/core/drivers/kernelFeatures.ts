@@ -122,6 +122,18 @@ export const KFUNC_VERSIONS: Readonly<Record<string, VersionFact>> = {
   bpf_xdp_metadata_rx_hash: h('6.3', `${REF} (3d76a4d3d4e5); net/core/xdp.c xdp_metadata_kfunc_ids @6.12`),
   bpf_xdp_metadata_rx_vlan_tag: h('6.8', `${REF} (e6795330f88b); net/core/xdp.c xdp_metadata_kfunc_ids @6.12`),
   bpf_dynptr_from_xdp: h('6.4', `${REF} (05421aecd4ed)`),
+  // The slices came in the same series as bpf_dynptr_from_xdp ("bpf: Add bpf_dynptr_slice and
+  // bpf_dynptr_slice_rdwr", lore 20230301154953.641654-10-joannelkoong@gmail.com).
+  bpf_dynptr_slice: h('6.4', 'kernel commit "bpf: Add bpf_dynptr_slice and bpf_dynptr_slice_rdwr" (series of 05421aecd4ed)'),
+  bpf_dynptr_slice_rdwr: h('6.4', 'kernel commit "bpf: Add bpf_dynptr_slice and bpf_dynptr_slice_rdwr" (series of 05421aecd4ed)'),
+  // The convenience kfuncs: present in v6.7's tools/testing/selftests/bpf/bpf_kfuncs.h; the release
+  // they were merged in is from memory.
+  ...Object.fromEntries(['bpf_dynptr_adjust', 'bpf_dynptr_is_null', 'bpf_dynptr_is_rdonly', 'bpf_dynptr_size', 'bpf_dynptr_clone'].map((n) => [
+    n,
+    h('6.5', `kernel/bpf/helpers.c:${n} (common_btf_ids) @6.12; tools/testing/selftests/bpf/bpf_kfuncs.h @6.7`, {
+      uncertain: 'merge release from memory (the dynptr convenience kfuncs series, April 2023); certainly present by 6.7',
+    }),
+  ])),
   bpf_xdp_ct_lookup: h('5.18', `${REF} (b4c2b9593a1c)`),
   bpf_xdp_ct_alloc: h('6.0', `${REF}`, { uncertain: 'the reference lists ct_lookup/ct_alloc together at 5.18; ct_alloc arrived later (from memory)' }),
   bpf_xdp_get_xfrm_state: h('6.8', `${REF} (8f0ec8c68175)`),

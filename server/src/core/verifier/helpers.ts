@@ -208,17 +208,8 @@ export const XDP_KFUNCS: readonly KfuncProto[] = [
   // net/core/filter.c @6.12: bpf_dynptr_from_xdp (xdp_kfunc_set); flags are checked at run time
   // (non-zero: -EINVAL and a NULL dynptr), not by the verifier.
   kfunc('bpf_dynptr_from_xdp', ['ctx', 'scalar', 'dynptr_uninit'], { source: 'net/core/filter.c:bpf_dynptr_from_xdp @6.12' }),
-  // net/netfilter/nf_flow_table_bpf.c @6.12: flow-table lookup (returns a trusted BTF pointer or NULL).
-  { name: 'bpf_xdp_flow_lookup', args: ['ctx', 'unmodelled', 'unmodelled', 'anything', 'anything'], ret: 'btf_id_or_null', source: 'net/netfilter/nf_flow_table_bpf.c:bpf_xdp_flow_lookup @6.12' },
-];
-
-/**
- * The generic dynptr kfuncs (kernel/bpf/helpers.c @6.12: common_btf_ids, registered for
- * BPF_PROG_TYPE_UNSPEC, so XDP may call them). Kept apart from XDP_KFUNCS until
- * server/src/core/drivers/kernelFeatures.ts lists their kernel versions (KFUNC_VERSIONS; a test
- * requires one for every XDP_KFUNCS entry); the verifier knows both lists.
- */
-export const XDP_DYNPTR_KFUNCS: readonly KfuncProto[] = [
+  // The generic dynptr kfuncs (kernel/bpf/helpers.c @6.12: common_btf_ids, registered for
+  // BPF_PROG_TYPE_UNSPEC, so XDP may call them).
   DYNPTR_KFUNC('bpf_dynptr_slice', ['dynptr', 'scalar', 'buf_opt_szk', 'size'], { slice: 'rdonly' }),
   DYNPTR_KFUNC('bpf_dynptr_slice_rdwr', ['dynptr', 'scalar', 'buf_opt_szk', 'size'], { slice: 'rdwr' }),
   DYNPTR_KFUNC('bpf_dynptr_adjust', ['dynptr', 'scalar', 'scalar']),
@@ -226,8 +217,10 @@ export const XDP_DYNPTR_KFUNCS: readonly KfuncProto[] = [
   DYNPTR_KFUNC('bpf_dynptr_is_rdonly', ['dynptr']),
   DYNPTR_KFUNC('bpf_dynptr_size', ['dynptr']),
   DYNPTR_KFUNC('bpf_dynptr_clone', ['dynptr', 'dynptr_uninit']),
+  // net/netfilter/nf_flow_table_bpf.c @6.12: flow-table lookup (returns a trusted BTF pointer or NULL).
+  { name: 'bpf_xdp_flow_lookup', args: ['ctx', 'unmodelled', 'unmodelled', 'anything', 'anything'], ret: 'btf_id_or_null', source: 'net/netfilter/nf_flow_table_bpf.c:bpf_xdp_flow_lookup @6.12' },
 ];
 
 export function xdpKfunc(name: string): KfuncProto | undefined {
-  return XDP_KFUNCS.find((k) => k.name === name) ?? XDP_DYNPTR_KFUNCS.find((k) => k.name === name);
+  return XDP_KFUNCS.find((k) => k.name === name);
 }
