@@ -1,20 +1,13 @@
 // The C file's return statements (with constant values) for placing return-code findings, from
-// clang's JSON AST. Runs alongside the compile; a failure only means findings stay on the line
-// the instruction's line_info names.
+// clang's JSON AST. Callers run it only when an analysis has such findings; a failure only means
+// the findings stay on the line the instruction's line_info names.
 import { readFileSync } from 'node:fs';
 import { collectReturns, type ReturnStmtInfo } from '../core/csource/returns';
 import { dumpAst } from './ast';
+import type { CompileRequest } from './compile';
 
-export interface ReturnsRequest {
-  readonly file: string;
-  /** Unsaved text (parsed from stdin); otherwise the file is read. */
-  readonly text?: string;
-  readonly includeDirs?: readonly string[];
-  readonly defines?: readonly string[];
-  readonly args?: readonly string[];
-  readonly clangPath?: string;
-  readonly timeoutMs?: number;
-}
+/** The same source as the compile was given (unsaved `text` is parsed from stdin; otherwise the file is read). */
+export type ReturnsRequest = Pick<CompileRequest, 'file' | 'text' | 'includeDirs' | 'defines' | 'args' | 'clangPath' | 'timeoutMs'>;
 
 export async function sourceReturns(req: ReturnsRequest): Promise<ReturnStmtInfo[] | undefined> {
   let text = req.text;

@@ -35,7 +35,7 @@ export const BpfCodes = table({
   'bpf/bad-insn': 'malformed or unknown instruction, reserved fields set, jump out of range, unreachable instruction',
   'bpf/div-by-zero': 'reserved: the kernel defines division by zero (result 0 / dividend kept), so this is never an error',
   'bpf/misaligned': 'misaligned access the kernel refuses on x86-64 (strict alignment for some pointer kinds)',
-  'bpf/other': 'a rejection without a more specific code yet (the kernel message is kept verbatim)',
+  'bpf/other': 'a rejection without a more specific code yet (the kernel message is kept verbatim), or a construct xdp-lens does not model (refused, not guessed; the message says so)',
 });
 
 /** XDP analyses against a selected driver and kernel (issue 6). */

@@ -116,9 +116,6 @@ export interface RunResult {
   readonly trace?: TraceStep[];
 }
 
-const KFUNC_EOPNOTSUPP = -95;
-/** ERANGE (include/uapi/asm-generic/errno-base.h). */
-const ERANGE = 34;
 
 function refusedResult(env: XdpEnv, error: string): RunResult {
   return { retval: 0, action: 'XDP_ABORTED', packet: new Uint8Array(0), metaLen: 0, mapChanges: [], output: env.output, faults: [], steps: 0, totalSteps: 0, nsPerRun: 0, error };
@@ -219,7 +216,7 @@ function kfunc(env: XdpEnv, m: Machine, name: string | undefined, slot: number):
     const s = m.mem.span(m.regs[2 * r + 1], m.regs[2 * r], len, slot, true, name ?? 'kfunc');
     write(new DataView(s.buf.buffer, s.buf.byteOffset + s.off, len));
   };
-  let r0 = KFUNC_EOPNOTSUPP;
+  let r0 = -Errno.EOPNOTSUPP;
   switch (name) {
     case 'bpf_xdp_metadata_rx_timestamp':
       if (md?.timestamp !== undefined) { put(2, 8, (dv) => dv.setBigUint64(0, md.timestamp!, true)); r0 = 0; }
@@ -271,7 +268,7 @@ function kfunc(env: XdpEnv, m: Machine, name: string | undefined, slot: number):
       if (name === 'bpf_dynptr_adjust') {
         const start = m.regs[4] >>> 0, end = m.regs[6] >>> 0;
         if (isNull) r0 = -Errno.EINVAL;
-        else if (start > size || end > size) r0 = -ERANGE;
+        else if (start > size || end > size) r0 = -Errno.ERANGE;
         else if (start > end) r0 = -Errno.EINVAL;
         else { dv.setUint32(4, dv.getUint32(4, true) + start, true); dv.setUint32(8, end - start, true); r0 = 0; }
         break;

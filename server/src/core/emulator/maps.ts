@@ -6,7 +6,7 @@
 
 import { MapType, type LoadedObject, type MapDef } from '../program';
 
-export const Errno = { EPERM: 1, ENOENT: 2, EACCES: 13, E2BIG: 7, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22, ENOSPC: 28, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, ENOTSUPP: 524, EFAULT: 14 } as const;
+export const Errno = { EPERM: 1, ENOENT: 2, EACCES: 13, E2BIG: 7, EBUSY: 16, EEXIST: 17, ENODEV: 19, EINVAL: 22, ENOSPC: 28, ERANGE: 34, EOPNOTSUPP: 95, EAFNOSUPPORT: 97, ENOTSUPP: 524, EFAULT: 14 } as const;
 /** Update flags (include/uapi/linux/bpf.h). */
 export const UpdateFlag = { ANY: 0, NOEXIST: 1, EXIST: 2, F_LOCK: 4 } as const;
 

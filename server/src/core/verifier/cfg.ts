@@ -200,16 +200,23 @@ function useDef(i: Insn): [number, number] {
   return [0x3ff, 0];
 }
 
-/** Backward may-liveness over the whole program (calls treated as using r1..r5; exit uses r0). */
-function liveness(insns: readonly Insn[]): Uint16Array {
+/** Per slot, the slots that may execute just before it (lddw tails have none and are no one's). */
+export function predecessors(insns: readonly Insn[]): number[][] {
   const n = insns.length;
-  const live = new Uint16Array(n);
-  const ud = insns.map((i) => (i.tail ? ([0, 0] as [number, number]) : useDef(i)));
   const preds: number[][] = Array.from({ length: n }, () => []);
   for (let pc = 0; pc < n; pc++) {
     if (insns[pc]!.tail) continue;
     for (const t of successors(insns, pc)) if (t < n) preds[t]!.push(pc);
   }
+  return preds;
+}
+
+/** Backward may-liveness over the whole program (calls treated as using r1..r5; exit uses r0). */
+function liveness(insns: readonly Insn[]): Uint16Array {
+  const n = insns.length;
+  const live = new Uint16Array(n);
+  const ud = insns.map((i) => (i.tail ? ([0, 0] as [number, number]) : useDef(i)));
+  const preds = predecessors(insns);
   const work: number[] = [];
   const inWork = new Uint8Array(n);
   for (let pc = n - 1; pc >= 0; pc--) if (!insns[pc]!.tail) { work.push(pc); inWork[pc] = 1; }

@@ -13,7 +13,7 @@
 import type { Insn } from '../isa/insn';
 import { AluOp, Cls, JmpOp, LdImm64Src, Mode } from '../isa/opcodes';
 import { isLdImm64 } from '../isa/insn';
-import { successors } from './cfg';
+import { predecessors, successors } from './cfg';
 import { xdpHelper } from './helpers';
 
 export interface Demand {
@@ -99,11 +99,7 @@ export function computeDemand(insns: readonly Insn[], subStarts: readonly number
   const lo = new Uint32Array(n);
   const hi = new Uint32Array(n);
   let stackAll = false;
-  const preds: number[][] = Array.from({ length: n }, () => []);
-  for (let pc = 0; pc < n; pc++) {
-    if (insns[pc]!.tail) continue;
-    for (const t of successors(insns, pc)) if (t < n) preds[t]!.push(pc);
-  }
+  const preds = predecessors(insns);
   const work: number[] = [];
   const inWork = new Uint8Array(n);
   for (let pc = 0; pc < n; pc++) if (!insns[pc]!.tail) { work.push(pc); inWork[pc] = 1; }

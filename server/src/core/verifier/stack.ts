@@ -279,7 +279,7 @@ function dynptrOff(regno: number, r: Reg): number {
 /**
  * process_dynptr_func with MEM_UNINIT (bpf_dynptr_from_xdp's ptr__uninit, bpf_dynptr_clone's
  * clone__uninit): 16 writable stack bytes (an unreferenced dynptr there is destroyed); afterwards
- * they are a new dynptr. Returns its id.
+ * they are the dynptr `id`.
  */
 export function initDynptr(env: Env, regno: number, r: Reg, id: number): void {
   const off = dynptrOff(regno, r);
