@@ -50,6 +50,15 @@ interface Pending {
   timer?: NodeJS.Timeout;
 }
 
+/**
+ * The worker's young generation, in MB (V8's default: 48, three 16 MB semi-spaces). Verifying
+ * the firewall benchmark allocates ~19 MB of short-lived states; at the default size that meant
+ * 1.8 scavenges and 6.3-6.6 ms of GC per analysis, at 96 MB 0.9 and 2.4 ms (measured in a worker,
+ * 40 warm runs; 48 MB measured like the default). The space grows only as programs need it; at
+ * most ~48 MB more resident memory than the default.
+ */
+const WORKER_YOUNG_GENERATION_MB = 96;
+
 export class AnalysisHost {
   private worker: Worker | undefined;
   /** Live child pids of each worker (shared with it). */
@@ -127,7 +136,7 @@ export class AnalysisHost {
     if (this.worker) return this.worker;
     const children = childSlots();
     const workerData: WorkerData = { children };
-    const w = new Worker(this.opts.workerPath, { env: this.opts.env ?? process.env, workerData });
+    const w = new Worker(this.opts.workerPath, { env: this.opts.env ?? process.env, workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     this.slots.set(w, new Int32Array(children));
     this.stats.spawned++;
     w.on('message', (reply: WorkerReply) => {
