@@ -67,25 +67,24 @@ export interface ResizeSums {
 
 export function resizeSums(program: Program, vr: VerifyResult, calls: readonly ResizeCall[]): ResizeSums {
   const reachable = (s: number) => vr.states[s] !== undefined;
-  const by = (pred: (c: ResizeCall) => boolean) => {
+  // With no call weighing anything every sum is the empty one: the graph walk is skipped (it
+  // was ~4% of a large program's analysis, and most programs never resize the packet).
+  const sum = (pred: (c: ResizeCall) => boolean, amount: (c: ResizeCall) => number | null): PathSum => {
     const m = new Map<number, number | null>();
-    for (const c of calls) if (pred(c)) m.set(c.slot, c.grow);
-    return (s: number) => (m.has(s) ? m.get(s)! : 0);
+    for (const c of calls) if (pred(c)) m.set(c.slot, amount(c));
+    return m.size === 0 ? NOTHING : heaviestPath(program, (s) => (m.has(s) ? m.get(s)! : 0), reachable);
   };
   return {
-    push: heaviestPath(program, by((c) => c.helper !== 'bpf_xdp_adjust_tail'), reachable),
-    meta: heaviestPath(program, by((c) => c.helper === 'bpf_xdp_adjust_meta'), reachable),
-    tail: heaviestPath(program, by((c) => c.helper === 'bpf_xdp_adjust_tail'), reachable),
-    pull: heaviestPath(program, pulls(calls), reachable),
+    push: sum((c) => c.helper !== 'bpf_xdp_adjust_tail', (c) => c.grow),
+    meta: sum((c) => c.helper === 'bpf_xdp_adjust_meta', (c) => c.grow),
+    tail: sum((c) => c.helper === 'bpf_xdp_adjust_tail', (c) => c.grow),
+    // adjust_head pulls, per call
+    pull: sum((c) => c.helper === 'bpf_xdp_adjust_head', (c) => c.shrink),
   };
 }
 
-/** Per-slot pull of each adjust_head call (0 elsewhere). */
-function pulls(calls: readonly ResizeCall[]): (slot: number) => number | null {
-  const m = new Map<number, number | null>();
-  for (const c of calls) if (c.helper === 'bpf_xdp_adjust_head') m.set(c.slot, c.shrink);
-  return (s) => (m.has(s) ? m.get(s)! : 0);
-}
+/** The path sum of a program in which no slot weighs anything. */
+const NOTHING: PathSum = { total: 0, before: new Map(), inLoop: new Set() };
 
 /** Usable push room on a driver: headroom - sizeof(struct xdp_frame). */
 export function usableRoom(headroom: number): number {
