@@ -6,9 +6,7 @@ import { ExecuteCommandRequest } from 'vscode-languageclient/node';
 import { ServerCommands } from '../../server/src/lsp/protocol';
 import { disassemblyUri } from './disassembly';
 import type { XdpSession } from './session';
-
-/** Kernels users commonly target: LTS releases and the running reference. */
-const KERNELS = ['5.4', '5.10', '5.15', '6.1', '6.6', '6.12'];
+import type { KernelChoice } from '../../server/src/core/drivers/kernels';
 
 export function registerCommands(session: XdpSession): vscode.Disposable[] {
   const reg = vscode.commands.registerCommand;
@@ -36,8 +34,19 @@ export function registerCommands(session: XdpSession): vscode.Disposable[] {
       await vscode.workspace.getConfiguration('xdp').update('driver', pick.id, configTarget());
     }),
     reg('xdp.selectKernel', async () => {
-      const items = [{ label: '(running reference)', id: null as string | null }, ...KERNELS.map((k) => ({ label: k, id: k as string | null }))];
-      const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Kernel the XDP program must load on' });
+      const client = await clientOf(session);
+      if (!client) return;
+      const kernels = (await client.sendRequest(ExecuteCommandRequest.type, { command: ServerCommands.listKernels, arguments: [] })) as KernelChoice[];
+      const items = [
+        { label: '(running reference)', description: 'the newest kernel the tables describe', id: null as string | null },
+        ...kernels.map((k) => ({
+          label: k.version,
+          description: k.longterm ? 'longterm' : '',
+          detail: k.adds.length ? `brings ${listed(k.adds)}` : undefined,
+          id: k.version as string | null,
+        })),
+      ];
+      const pick = await vscode.window.showQuickPick(items, { placeHolder: 'Kernel the XDP program must load on', matchOnDetail: true });
       if (!pick) return;
       await vscode.workspace.getConfiguration('xdp').update('kernel', pick.id, configTarget());
     }),
@@ -61,7 +70,7 @@ export function registerCommands(session: XdpSession): vscode.Disposable[] {
         const hex = await vscode.window.showInputBox({ prompt: 'Ethernet frame as hex (spaces allowed)', validateInput: (v) => (/^(\s*[0-9a-fA-F]{2})+\s*$/.test(v) ? undefined : 'an even number of hex digits') });
         if (hex) args = { packetHex: hex };
       } else if (how?.id === 'pcap') {
-        const file = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Packet captures': ['pcap', 'cap'] } });
+        const file = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Packet captures': ['pcap', 'pcapng', 'cap'] } });
         if (file?.[0]) args = { pcap: file[0].fsPath };
       }
       if (!args) return;
@@ -113,4 +122,10 @@ async function clientOf(session: XdpSession) {
 
 function configTarget(): vscode.ConfigurationTarget {
   return vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+}
+
+/** "a, b, c and 4 more": a release's additions on one quick-pick line. */
+function listed(names: readonly string[]): string {
+  const shown = names.slice(0, 4).join(', ');
+  return names.length > 4 ? `${shown} and ${names.length - 4} more` : shown;
 }

@@ -139,6 +139,34 @@ function pcapOf(frames: string[]): Uint8Array {
   return Buffer.concat(parts);
 }
 
+/** A little-endian pcapng file (section header, one Ethernet interface, an enhanced packet block per frame). */
+function pcapngOf(frames: string[]): Uint8Array {
+  const block = (type: number, body: Buffer): Buffer => {
+    const padded = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
+    const b = Buffer.alloc(12 + padded.length);
+    b.writeUInt32LE(type, 0);
+    b.writeUInt32LE(b.length, 4);
+    padded.copy(b, 8);
+    b.writeUInt32LE(b.length, b.length - 4);
+    return b;
+  };
+  const shb = Buffer.alloc(16);
+  shb.writeUInt32LE(0x1a2b3c4d, 0);
+  shb.writeUInt16LE(1, 4);
+  shb.writeBigInt64LE(-1n, 8);
+  const idb = Buffer.alloc(8);
+  idb.writeUInt16LE(1, 0); // LINKTYPE_ETHERNET
+  idb.writeUInt32LE(65535, 4);
+  const epbs = frames.map((f) => {
+    const data = Buffer.from(f, 'hex');
+    const head = Buffer.alloc(20);
+    head.writeUInt32LE(data.length, 12);
+    head.writeUInt32LE(data.length, 16);
+    return block(6, Buffer.concat([head, data]));
+  });
+  return Buffer.concat([block(0x0a0d0d0a, shb), block(1, idb), ...epbs]);
+}
+
 describe('commands on the analysed program', () => {
   it('runs the program on a packet (hex) and on a pcap in the emulator', async () => {
     const f = await openExample('xdp_invalid_action.c');
@@ -149,6 +177,14 @@ describe('commands on the analysed program', () => {
     const both = (await lsp.client.executeCommand(ServerCommands.runPacket, [f.uri, { pcap }])) as string;
     expect(both).toContain('on 2 packet(s)');
     expect(both).toMatch(/#0: XDP_PASS \(retval 2\)[\s\S]*#1: unknown\(7\)/);
+    // pcapng, through the same reader as `xdp-check run --pcap`
+    const ng = tempFile('two.pcapng', '');
+    writeFileSync(ng, pcapngOf([ipv4Frame(1), ipv4Frame(6)]));
+    const fromNg = (await lsp.client.executeCommand(ServerCommands.runPacket, [f.uri, { pcap: ng }])) as string;
+    expect(fromNg).toMatch(/on 2 packet\(s\)[\s\S]*#0: unknown\(7\)[\s\S]*#1: XDP_PASS \(retval 2\)/);
+    const cut = tempFile('cut.pcap', '');
+    writeFileSync(cut, pcapOf([ipv4Frame(6)]).subarray(0, 50));
+    await expect(lsp.client.executeCommand(ServerCommands.runPacket, [f.uri, { pcap: cut }])).rejects.toThrow(/cut\.pcap: .*\(offset \d+\)/);
     await expect(lsp.client.executeCommand(ServerCommands.runPacket, [f.uri, { packetHex: 'abc' }])).rejects.toThrow(/even number of hex digits/);
     lsp.client.close(f.uri);
   });

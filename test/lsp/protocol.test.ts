@@ -301,6 +301,21 @@ describe('commands', () => {
     expect(await lsp.client.executeCommand(ServerCommands.selectDriver, [null])).toBeNull();
   });
 
+  it('lists the kernels worth targeting, newest first, with the longterm ones and what each brought', async () => {
+    const kernels = (await lsp.client.executeCommand(ServerCommands.listKernels)) as { version: string; longterm: boolean; adds: string[] }[];
+    const at = (v: string) => kernels.find((k) => k.version === v);
+    expect(kernels[0]!.version).toBe('6.18');
+    expect(at('6.1')).toMatchObject({ longterm: true });
+    expect(at('6.11')).toMatchObject({ longterm: false });
+    expect(at('6.11')!.adds).toContain('bpf_xdp_flow_lookup');
+    expect(at('4.10')!.adds).toContain('bpf_xdp_adjust_head');
+    // helpers older than XDP reach XDP programs with XDP itself
+    expect(at('4.8')!.adds).toEqual(expect.arrayContaining(['xdp', 'bpf_map_lookup_elem', 'bpf_tail_call']));
+    expect(kernels.some((k) => k.version === '3.19')).toBe(false);
+    await expect(lsp.client.executeCommand(ServerCommands.selectKernel, [at('5.15')!.version])).resolves.toBe('5.15');
+    await expect(lsp.client.executeCommand(ServerCommands.selectKernel, [null])).resolves.toBeNull();
+  });
+
   it('returns the annotated disassembly of the last compiled object', async () => {
     const path = tempFile('helpers.bpf.c', HELPERS);
     const uri = lsp.client.open(path);

@@ -2,6 +2,7 @@
 // driver and kernel for this session, get the annotated disassembly, re-run the analysis.
 // VS Code's client wraps them in quick picks and a virtual document (client/src/commands.ts).
 import { ResponseError, ErrorCodes, type Connection, type ExecuteCommandParams } from 'vscode-languageserver';
+import { kernelChoices } from '../core/drivers/kernels';
 import type { AnalysisHost } from '../worker/host';
 import type { AnalysisRuns } from './analysisRuns';
 import { ServerCommands } from './protocol';
@@ -26,6 +27,8 @@ export async function executeCommand(params: ExecuteCommandParams, ctx: CommandC
   switch (params.command) {
     case ServerCommands.listDrivers:
       return [...ctx.driverIds()];
+    case ServerCommands.listKernels:
+      return kernelChoices();
     case ServerCommands.selectDriver: {
       let id = args[0] as string | null | undefined;
       if (id === undefined) id = await pick(ctx, 'Select the XDP driver to check against', ctx.driverIds());

@@ -18,6 +18,8 @@ export const ServerCommands = {
   reanalyze: 'xdp.server.reanalyze',
   /** [] -> string[]: driver ids the tables know. */
   listDrivers: 'xdp.server.listDrivers',
+  /** [] -> { version, longterm, adds }[], newest first: kernels worth targeting and what each brought XDP. */
+  listKernels: 'xdp.server.listKernels',
 } as const;
 
 /** `xdp/status`: the server tells the client when an analysis of a document starts and ends. */

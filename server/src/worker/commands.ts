@@ -5,13 +5,13 @@ import { basename } from 'node:path';
 import { analyzeObjectDetail } from '../core/analyze';
 import { DRIVER_PROFILES, KernelVersion } from '../core/drivers';
 import { run } from '../core/emulator';
+import { LINKTYPE_ETHERNET, readCapture } from '../core/emulator/pcap';
 import { programListing } from '../core/isa/listing';
 import { loadObject } from '../core/loader';
 import type { LoadedObject, Program } from '../core/program';
 import { Result } from '../core/result';
 import { formatMatrix, portabilityMatrix, type MatrixInput } from '../core/xdp';
 import type { CommandJob, CommandReply } from './messages';
-import { readPcap } from './pcap';
 
 export async function runCommandJob(job: CommandJob): Promise<CommandReply> {
   const t0 = performance.now();
@@ -34,7 +34,7 @@ export async function runCommandJob(job: CommandJob): Promise<CommandReply> {
       const packets = packetsOf(job.args);
       if (!packets.ok) return failed(packets.error);
       const cancel = new Int32Array(job.cancel);
-      const lines = [`${prog.name} on ${packets.value.length} packet(s) (emulator; maps start empty)`];
+      const lines = [`${prog.name} on ${packets.value.length} packet(s) (emulator; maps start empty)`, ...packets.notes];
       for (const [i, pkt] of packets.value.entries()) {
         const r = run(prog, obj, { packet: pkt, cancel });
         lines.push(runSummary(i, pkt, r));
@@ -57,9 +57,9 @@ function pickProgram(obj: LoadedObject, name: unknown): Program | undefined {
   return obj.programs.find((p) => p.progType === 6) ?? obj.programs[0];
 }
 
-type Packets = { ok: true; value: Uint8Array[] } | { ok: false; error: string };
+type Packets = { ok: true; value: Uint8Array[]; notes: string[] } | { ok: false; error: string };
 
-/** `packetHex` ("ffffffffffff 0011..." spaces allowed) or `pcap` (a file path). */
+/** `packetHex` ("ffffffffffff 0011..." spaces allowed) or `pcap` (a pcap or pcapng file's path). */
 function packetsOf(args: Readonly<Record<string, unknown>>): Packets {
   if (typeof args.pcap === 'string') {
     let bytes: Uint8Array;
@@ -68,15 +68,17 @@ function packetsOf(args: Readonly<Record<string, unknown>>): Packets {
     } catch (e) {
       return { ok: false, error: `cannot read ${args.pcap}: ${(e as Error).message}` };
     }
-    const p = readPcap(bytes);
-    if (!p.ok) return p;
-    if (p.linkType !== 1) return { ok: false, error: `pcap: link type ${p.linkType} is not Ethernet (1); XDP sees Ethernet frames` };
-    return { ok: true, value: p.packets.map((x) => x.data) };
+    // The same reader as `xdp-check run --pcap`, and the same rule for other link types.
+    const cap = readCapture(bytes);
+    if (!cap.ok) return { ok: false, error: `${args.pcap}: ${cap.error.message} (offset ${cap.error.offset})` };
+    const other = cap.packets.filter((x) => x.linkType !== LINKTYPE_ETHERNET).length;
+    const notes = other ? [`warning: ${other} packet(s) are not Ethernet frames (XDP sees Ethernet); run as they are`] : [];
+    return { ok: true, value: cap.packets.map((x) => x.data), notes };
   }
   if (typeof args.packetHex === 'string') {
     const hex = args.packetHex.replace(/\s+/g, '');
     if (!/^([0-9a-fA-F]{2})+$/.test(hex)) return { ok: false, error: 'packetHex: expected an even number of hex digits' };
-    return { ok: true, value: [Uint8Array.from(hex.match(/../g)!.map((b) => parseInt(b, 16)))] };
+    return { ok: true, value: [Uint8Array.from(hex.match(/../g)!.map((b) => parseInt(b, 16)))], notes: [] };
   }
   return { ok: false, error: 'pass packetHex (hex bytes of an Ethernet frame) or pcap (a file path)' };
 }
