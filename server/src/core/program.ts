@@ -2,6 +2,7 @@
 // verifier, XDP analyses and emulator consume. Plain data, deterministic, no IO.
 
 import type { Insn } from './isa/insn';
+import type { Btf } from './btf';
 
 /** A position in C source, 1-based line and column, as .BTF.ext line_info gives it. */
 export interface SourceLoc {
@@ -121,6 +122,11 @@ export interface LoadedObject {
   readonly maps: MapDef[];
   /** License string from the `license` section, if any. */
   readonly license?: string;
+  /**
+   * The object's own .BTF, when it has one: the verifier types BTF pointers (PTR_TO_BTF_ID) with
+   * it. Added field.
+   */
+  readonly btf?: Btf;
   /** Non-fatal problems (e.g. an unknown section kind skipped), each naming stage and offset. */
   readonly warnings: string[];
 }

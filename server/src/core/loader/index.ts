@@ -116,6 +116,6 @@ export function loadObjectDetail(bytes: Uint8Array, opts: LoadOptions = {}): Res
 
   const licSec = elf.sectionByName('license');
   const license = licSec && licSec.data.length > 0 ? cString(licSec.data, 0) : undefined;
-  const object: LoadedObject = { programs, maps: maps.maps, ...(license !== undefined ? { license } : {}), warnings };
+  const object: LoadedObject = { programs, maps: maps.maps, ...(license !== undefined ? { license } : {}), warnings, ...(btf ? { btf } : {}) };
   return Result.ok({ object, elf, ...(btf ? { btf } : {}), ...(ext ? { btfExt: ext } : {}) });
 }
