@@ -102,7 +102,8 @@ export function program(insns: Insn[], over: Partial<Program> = {}): Program {
 }
 
 export function object(prog: Program, maps: MapDef[] = []): LoadedObject {
-  return { programs: [prog], maps, warnings: [] };
+  // licensed GPL, as fixture.h declares it: the kernel lets only GPL-compatible programs call kfuncs
+  return { programs: [prog], maps, warnings: [], license: 'GPL' };
 }
 
 /** Packet prologue: r2 = data, r3 = data_end (from r1 = ctx). */

@@ -7,6 +7,7 @@ import { newId, Reject, type Env } from './env';
 import { checkWritable, readReg, setReg } from './regs';
 import { sc, type AluName } from './sc';
 import { Reg, regWith } from './state';
+import { kindStr } from './btfPtr';
 
 const ALU_NAMES: Record<number, AluName> = {
   [AluOp.ADD]: 'add', [AluOp.SUB]: 'sub', [AluOp.MUL]: 'mul', [AluOp.DIV]: 'div', [AluOp.OR]: 'or', [AluOp.AND]: 'and',
@@ -135,12 +136,12 @@ function ptrArith(env: Env, insn: Insn, op: AluName, dst: Reg, src: Reg, is64: b
     throw new Reject('bpf/ptr-arith', `R${d} 32-bit pointer arithmetic prohibited`, '32-bit arithmetic on a pointer would truncate it; use 64-bit arithmetic.');
   }
   if (Reg.isOrNull(ptr)) {
-    throw new Reject('bpf/ptr-arith', `R${d} pointer arithmetic on ${ptr.kind} prohibited, null-check it first`, `The pointer in r${d} may be NULL; compare it with 0 before doing arithmetic on it.`);
+    throw new Reject('bpf/ptr-arith', `R${d} pointer arithmetic on ${kindStr(ptr)} prohibited, null-check it first`, `The pointer in r${d} may be NULL; compare it with 0 before doing arithmetic on it.`);
   }
   const known = sc.isConst(off.val);
   const kval = known ? BigInt.asIntN(64, sc.constValue(off.val)) : 0n;
   if (NO_ARITH.has(ptr.kind) && !(ptr.kind === 'map_ptr' && known && kval === 0n && op === 'add')) {
-    throw new Reject('bpf/ptr-arith', `R${d} pointer arithmetic on ${ptr.kind} prohibited`, `No arithmetic is allowed on a ${ptr.kind} pointer.`);
+    throw new Reject('bpf/ptr-arith', `R${d} pointer arithmetic on ${kindStr(ptr)} prohibited`, `No arithmetic is allowed on a ${kindStr(ptr)} pointer.`);
   }
   if (op !== 'add' && op !== 'sub') {
     const bitwise = op === 'and' || op === 'or' || op === 'xor';
@@ -154,10 +155,10 @@ function ptrArith(env: Env, insn: Insn, op: AluName, dst: Reg, src: Reg, is64: b
   // check_reg_sane_offset on the scalar operand
   const smin = off.val.smin;
   if (known && (kval >= BigInt(MAX_VAR_OFF) || kval <= -BigInt(MAX_VAR_OFF))) {
-    throw new Reject('bpf/ptr-arith', `math between ${ptr.kind} pointer and ${kval} is not allowed`, 'The constant added to the pointer is too large (beyond ±2^29).');
+    throw new Reject('bpf/ptr-arith', `math between ${kindStr(ptr)} pointer and ${kval} is not allowed`, 'The constant added to the pointer is too large (beyond ±2^29).');
   }
   if (smin === S64_MIN) {
-    throw new Reject('bpf/ptr-arith', `math between ${ptr.kind} pointer and register with unbounded min value is not allowed`,
+    throw new Reject('bpf/ptr-arith', `math between ${kindStr(ptr)} pointer and register with unbounded min value is not allowed`,
       'The value added to the pointer has no lower bound; check it against a limit first.');
   }
   if (ptr.kind === 'fp' && op === 'sub' && !known) {
@@ -174,13 +175,13 @@ function ptrArith(env: Env, insn: Insn, op: AluName, dst: Reg, src: Reg, is64: b
   }
   // check_reg_sane_offset on the result
   if (res.off >= MAX_VAR_OFF || res.off <= -MAX_VAR_OFF) {
-    throw new Reject('bpf/ptr-arith', `${ptr.kind} pointer offset ${res.off} is not allowed`, 'The pointer offset leaves the range the kernel tracks (±2^29).');
+    throw new Reject('bpf/ptr-arith', `${kindStr(ptr)} pointer offset ${res.off} is not allowed`, 'The pointer offset leaves the range the kernel tracks (±2^29).');
   }
   if (res.val.smin === S64_MIN) {
-    throw new Reject('bpf/ptr-arith', `math between ${ptr.kind} pointer and register with unbounded min value is not allowed`, 'The pointer offset becomes unbounded; bound the added value first.');
+    throw new Reject('bpf/ptr-arith', `math between ${kindStr(ptr)} pointer and register with unbounded min value is not allowed`, 'The pointer offset becomes unbounded; bound the added value first.');
   }
   if (res.val.smin >= BigInt(MAX_VAR_OFF) || res.val.smin <= -BigInt(MAX_VAR_OFF)) {
-    throw new Reject('bpf/ptr-arith', `value ${res.val.smin} makes ${ptr.kind} pointer be out of bounds`, 'The pointer offset leaves the range the kernel tracks (±2^29).');
+    throw new Reject('bpf/ptr-arith', `value ${res.val.smin} makes ${kindStr(ptr)} pointer be out of bounds`, 'The pointer offset leaves the range the kernel tracks (±2^29).');
   }
   return res;
 }

@@ -9,6 +9,7 @@ import { readReg } from './regs';
 import { forEachReg } from './regs';
 import { sc, type CmpName } from './sc';
 import { cloneState, curFrame, Reg, regWith, type VState } from './state';
+import { isTrusted } from './btfPtr';
 
 const CMP: Record<number, CmpName> = {
   [JmpOp.JEQ]: 'jeq', [JmpOp.JNE]: 'jne', [JmpOp.JGT]: 'jgt', [JmpOp.JGE]: 'jge', [JmpOp.JLT]: 'jlt', [JmpOp.JLE]: 'jle',
@@ -71,7 +72,7 @@ export function condJump(env: Env, insn: Insn, is32: boolean): Edges {
   const ptr = Reg.isPtr(dst) ? dst : src;
   const other = ptr === dst ? src : dst;
   const zeroOther = other.kind === 'scalar' && sc.isZero(other.val);
-  if (zeroOther && (op === 'jeq' || op === 'jne') && NOT_NULL.has(ptr.kind)) {
+  if (zeroOther && (op === 'jeq' || op === 'jne') && (NOT_NULL.has(ptr.kind) || isTrusted(ptr))) {
     // A pointer that can't be NULL compared with 0: the outcome is known.
     return (op === 'jne') ? { fall: undefined, jump: cur } : { fall: cur, jump: undefined };
   }
@@ -119,7 +120,10 @@ export function markNull(s: VState, reg: Reg, isNull: boolean): void {
     if (r.innerMap) return { ...r, kind: 'map_ptr', innerMap: false, id: 0 };
     return regWith(r, Reg.nonNull(r.kind), r.val, r.off, r.id, r.range);
   });
-  if (isNull && reg.refId) s.refs = s.refs.filter((x) => x.id !== reg.refId);
+  // The NULL branch drops the reference only when the pointer is the acquired object itself
+  // (ref_obj_id == id); a cast of it (bpf_skc_to_tcp_sock) being NULL leaves the socket held
+  // (mark_ptr_or_null_regs @6.12).
+  if (isNull && reg.refId && reg.refId === reg.id) s.refs = s.refs.filter((x) => x.id !== reg.refId);
 }
 
 function pktBranchTaken(dst: Reg, src: Reg, op: CmpName): boolean | undefined {

@@ -5,7 +5,7 @@
 import type { Insn } from '../isa/insn';
 import { MapType } from '../program';
 import { helperName } from '../isa/helpers';
-import { mapOf, newId, Reject, type Env } from './env';
+import { kernelVersion, mapOf, newId, Reject, type Env } from './env';
 import { xdpHelper, xdpKfunc, type KfuncArgKind, type RetKind } from './helpers';
 import { forEachReg, markRead, markWritten, readReg } from './regs';
 import { sc } from './sc';
@@ -13,6 +13,8 @@ import { curFrame, MAX_FRAMES, newFrame, Reg, SB, STACK_SIZE, type CallbackInfo,
 import { initDynptr, stackBounds, stackHelperAccess, useDynptr } from './stack';
 import { checkPktAccess } from './memory';
 import { regStr } from './log';
+import { btfRefByName, gplCompatible, isTrusted, kfuncRetRef, kindStr } from './btfPtr';
+import { KFUNC_VERSIONS } from '../drivers/kernelFeatures';
 import { mapFuncCompatible } from './mapcompat';
 import { funcChangesPkt, globalFuncAt, markGlobalCalled } from './globalFuncs';
 import type { FuncInfo } from '../program';
@@ -28,7 +30,7 @@ export interface CallOutcome {
 }
 
 function typeErr(regno: number, r: Reg, expected: string, why: string): Reject {
-  return new Reject('bpf/helper-arg', `R${regno} type=${r.kind} expected=${expected}`, why, { reg: regno, got: r.kind, expected });
+  return new Reject('bpf/helper-arg', `R${regno} type=${kindStr(r)} expected=${expected}`, why, { reg: regno, got: r.kind, expected });
 }
 
 /** Checks and applies a helper call; the state is updated in place (R0 set, R1-R5 cleared). */
@@ -48,6 +50,8 @@ export function helperCall(env: Env, insn: Insn, slot: number): CallOutcome {
   let allocSize = 0;
   let callback: CallOutcome['callback'];
   let constKey: bigint | undefined;
+  // check_func_arg @6.12: meta->ref_obj_id is the referenced argument's (pointer casts pass it on)
+  let argRef = 0;
   for (let i = 0; i < proto.args.length; i++) {
     const regno = i + 1;
     const kind = proto.args[i]!;
@@ -113,6 +117,7 @@ export function helperCall(env: Env, insn: Insn, slot: number): CallOutcome {
         break;
       case 'sock_common':
         if (!SOCK_KINDS.has(r.kind)) throw typeErr(regno, r, 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_', `Argument ${regno} of bpf_${name} must be a non-NULL socket pointer.`);
+        if (r.refId) argRef = r.refId;
         break;
       case 'sock_release':
         if (!SOCK_KINDS.has(r.kind)) throw typeErr(regno, r, 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_', `bpf_${name} needs a non-NULL socket from bpf_sk_lookup_*; check the lookup result against NULL first.`);
@@ -158,7 +163,9 @@ export function helperCall(env: Env, insn: Insn, slot: number): CallOutcome {
   if (proto.changesPkt) clearPktPointers(env);
   for (let r = 1; r <= 5; r++) regs[r] = Reg.notInit;
   if (env.cur.frames.length === 1) markWritten(env.cur, 0x3f);
-  regs[0] = retReg(env, proto.ret, map, allocSize, proto.acquire, slot, id, constKey);
+  regs[0] = proto.ret === 'btf_id_or_null'
+    ? Reg.ptr('btf_id_or_null', { id: newId(env), refId: proto.ptrCast ? argRef : 0, btf: btfRefByName(env, proto.retStruct ?? 'unknown') })
+    : retReg(env, proto.ret, map, allocSize, proto.acquire, slot, id, constKey);
   if (env.cur.frames.length === 1) env.cur.r0Def = slot;
   return callback ? { callback } : {};
 }
@@ -289,7 +296,8 @@ function retReg(env: Env, ret: RetKind, map: number, allocSize: number, acquire:
       return Reg.ptr('ringbuf_mem_or_null', { id: refId, refId, memSize: allocSize });
     }
     case 'btf_id_or_null':
-      return Reg.ptr('mem_or_null', { id: newId(env), memSize: 0, rdonly: true });
+      // set by helperCall (it needs the prototype's retStruct)
+      return Reg.ptr('btf_id_or_null', { id: newId(env), btf: btfRefByName(env, 'unknown') });
   }
 }
 
@@ -320,6 +328,18 @@ export function kfuncCall(env: Env, slot: number): void {
   if (!name) throw new Reject('bpf/helper-unavailable', 'kernel function call without a name (missing BTF)', 'The loader could not resolve which kernel function this call targets.');
   const k = xdpKfunc(name);
   if (!k) throw new Reject('bpf/helper-unavailable', `calling kernel function ${name} is not allowed`, `${name} is not a kfunc XDP programs may call.`, { kfunc: name });
+  // A kfunc the target kernel does not have: libbpf finds no BTF for the extern and refuses the
+  // object before the kernel's verifier runs (bpf_object__resolve_ksym_func_btf_id, libbpf).
+  const since = KFUNC_VERSIONS[name];
+  if (since && env.kver < kernelVersion(since.xdp ?? since.since)) {
+    throw new Reject('bpf/helper-unavailable', `libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`,
+      `${name} exists for XDP programs since Linux ${since.xdp ?? since.since} (${since.source}); the target kernel is older, so the program cannot load.`,
+      { kfunc: name, kernelNeeded: since.xdp ?? since.since });
+  }
+  // add_kfunc_call (kernel/bpf/verifier.c @6.12): kfuncs are for GPL-compatible programs only.
+  if (!gplCompatible(env.obj.license)) {
+    throw new Reject('bpf/helper-unavailable', 'cannot call kernel function from non-GPL compatible program', 'Programs calling kfuncs must be GPL-compatible: declare `char LICENSE[] SEC("license") = "GPL";`.', { kfunc: name });
+  }
   if (name.startsWith('bpf_xdp_metadata_') && !env.devBound) {
     throw new Reject('bpf/helper-unavailable', 'metadata kfuncs require device-bound program', `${name} reads hardware metadata, which needs the program loaded for one device (prog_ifindex with BPF_F_XDP_DEV_BOUND_ONLY).`, { kfunc: name });
   }
@@ -331,6 +351,10 @@ export function kfuncCall(env: Env, slot: number): void {
     const regno = i + 1;
     const kind: KfuncArgKind = args[i]!;
     const r = readReg(env, regno);
+    if (k.trustedArgs && kind !== 'scalar' && ((r.kind === 'scalar' && sc.isZero(r.val)) || Reg.isOrNull(r))) {
+      // check_kfunc_args @6.12: KF_TRUSTED_ARGS pointers (none of these is __nullable)
+      throw new Reject('bpf/helper-arg', `Possibly NULL pointer passed to trusted arg${i}`, `Argument ${regno} of ${name} must not be NULL; check it against NULL first.`, { reg: regno, got: r.kind });
+    }
     if (kind === 'scalar') {
       if (r.kind !== 'scalar') throw new Reject('bpf/helper-arg', `R${regno} is not a scalar`, `Argument ${regno} of ${name} is a number.`, { reg: regno, got: r.kind });
     } else if (kind === 'dynptr') {
@@ -359,6 +383,22 @@ export function kfuncCall(env: Env, slot: number): void {
       i++;
     } else if (kind === 'ctx') {
       if (r.kind !== 'ctx') throw new Reject('bpf/helper-arg', `arg#${i} expected pointer to ctx, but got ${r.kind}`, `Argument ${regno} of ${name} must be the ctx pointer.`);
+    } else if (kind === 'struct_mem') {
+      const want = k.argStructs?.[i] ?? 'unknown';
+      if (r.kind === 'btf_id') {
+        // get_kfunc_ptr_arg_type: a BTF pointer is KF_ARG_PTR_TO_BTF_ID, trusted under
+        // KF_TRUSTED_ARGS, and of the parameter's struct (process_kf_arg_ptr_to_btf_id; the
+        // kernel also accepts a struct whose first member, recursively, is the parameter's struct).
+        if (k.trustedArgs && !isTrusted(r)) throw new Reject('bpf/helper-arg', `R${regno} must be referenced or trusted`, `Argument ${regno} of ${name} must be a trusted pointer; a pointer loaded out of a kernel object is not.`, { reg: regno });
+        if (r.btf?.name !== want) {
+          throw new Reject('bpf/helper-arg', `kernel function ${name} args#${i} expected pointer to STRUCT ${want} but R${regno} has a pointer to STRUCT ${r.btf?.name ?? ''}`, `Argument ${regno} of ${name} is a struct ${want} *.`, { reg: regno });
+        }
+        continue;
+      }
+      // KF_ARG_PTR_TO_MEM: check_mem_reg reads, then writes, sizeof(struct) bytes
+      if (!MEM_KINDS.has(r.kind)) throw typeErr(regno, r, 'fp', `Argument ${regno} of ${name} must point to a struct ${want} (${k.sizes?.[i] ?? 0} bytes), e.g. on the stack.`);
+      memAccess(env, regno, r, k.sizes?.[i] ?? 0, false, false);
+      memAccess(env, regno, r, k.sizes?.[i] ?? 0, true, false);
     } else if (kind === 'fixed_out' || kind === 'fixed_mem') {
       if (!MEM_KINDS.has(r.kind)) throw new Reject('bpf/helper-arg', `arg#${i} pointer type ${r.kind} must point to scalar, or struct with scalar`, `Argument ${regno} of ${name} must point to memory.`);
       memAccess(env, regno, r, k.sizes?.[i] ?? 8, kind === 'fixed_out', kind === 'fixed_out');
@@ -373,7 +413,11 @@ export function kfuncCall(env: Env, slot: number): void {
     // | PTR_MAYBE_NULL, mem_size = buffer__szk, dynptr_id = the dynptr's id
     regs[0] = Reg.ptr('mem_or_null', { id: newId(env), memSize: constSize, rdonly: k.slice === 'rdonly', dynptr: dynptrId });
   } else {
-    regs[0] = k.ret === 'integer' ? Reg.unknown : Reg.ptr('mem_or_null', { id: newId(env), rdonly: true });
+    // check_kfunc_call @6.12: a struct pointer return is PTR_TO_BTF_ID (| PTR_MAYBE_NULL with a
+    // fresh id under KF_RET_NULL), typed by the kfunc's BTF return type
+    regs[0] = k.ret === 'integer' ? Reg.unknown
+      : k.ret === 'btf_id_or_null' ? Reg.ptr('btf_id_or_null', { id: newId(env), btf: kfuncRetRef(env, name, k.retStruct ?? 'unknown') })
+        : Reg.ptr('mem_or_null', { id: newId(env), rdonly: true });
   }
   if (env.cur.frames.length === 1) env.cur.r0Def = slot;
 }

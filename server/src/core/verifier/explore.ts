@@ -10,7 +10,7 @@ import { execLdx, execStore } from './memory';
 import { condJump } from './branch';
 import { enterCallback, frameExit, helperCall, kfuncCall, subprogCall } from './calls';
 import { checkWritable, markRead, markSlotRead, readReg, setReg } from './regs';
-import { cloneState, curFrame, Reg, regWith, type Checkpoint, type PathNode, type VState } from './state';
+import { cloneState, curFrame, Reg, regWith, sameBtf, type Checkpoint, type PathNode, type VState } from './state';
 import { statesEqual } from './prune';
 import { computeDemand } from './demand';
 import { globalSubExit } from './globalFuncs';
@@ -55,6 +55,8 @@ export function joinReg(a: Reg, b: Reg): Reg {
   const off = a.off < b.off ? a.off : b.off;
   const range = a.range < b.range ? a.range : b.range;
   const id = a.id === b.id ? a.id : 0;
+  // BTF pointers to different types (or with different flags) join to one of unknown type
+  if (!sameBtf(a.btf, b.btf)) return regWith({ ...a, btf: { id: 0, name: '' } }, a.kind, val, off, id, range);
   if (val === a.val && off === a.off && range === a.range && id === a.id) return a;
   return regWith(a, a.kind, val, off, id, range);
 }

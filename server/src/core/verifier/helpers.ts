@@ -36,7 +36,8 @@ export type KfuncArgKind =
   | 'scalar' // a scalar parameter ("R%d is not a scalar")
   | 'dynptr' // KF_ARG_PTR_TO_DYNPTR: an initialised dynptr on the stack
   | 'dynptr_uninit' // KF_ARG_PTR_TO_DYNPTR with the __uninit suffix: 16 stack bytes made a dynptr
-  | 'buf_opt_szk'; // KF_ARG_PTR_TO_MEM_SIZE: `buffer__opt` (NULL or memory) sized by the next, `__szk` (constant), argument
+  | 'buf_opt_szk' // KF_ARG_PTR_TO_MEM_SIZE: `buffer__opt` (NULL or memory) sized by the next, `__szk` (constant), argument
+  | 'struct_mem'; // KF_ARG_PTR_TO_MEM: a pointer to a struct of scalars, readable and writable for sizeof(struct) (`sizes`)
 
 /** Return kinds (enum bpf_return_type). */
 export type RetKind = 'integer' | 'void' | 'map_value_or_null' | 'sock_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null' | 'ringbuf_mem_or_null' | 'btf_id_or_null';
@@ -54,6 +55,13 @@ export interface HelperProto {
   readonly acquire?: 'sock' | 'ringbuf';
   /** Callback helpers: which argument is the callback and what the callback receives. */
   readonly callback?: 'loop' | 'for_each_map_elem';
+  /** RET_PTR_TO_BTF_ID(_OR_NULL): the kernel struct R0 points to (its ret_btf_id). */
+  readonly retStruct?: string;
+  /**
+   * is_ptr_cast_function (kernel/bpf/verifier.c @6.12): R0 carries the argument's reference
+   * (ref_obj_id), so releasing the socket also invalidates the cast pointer.
+   */
+  readonly ptrCast?: boolean;
   /** Index of an ARG_PTR_TO_DYNPTR | MEM_RDONLY argument (listed as 'unmodelled' for hovers): an initialised dynptr. */
   readonly dynptrArg?: number;
   /** For bpf_map_lookup_elem-like helpers the value pointer refers to arg 1's map. */
@@ -94,14 +102,16 @@ const ROWS: HelperProto[] = [
   row('tcp_raw_gen_syncookie_ipv6', ['fixed_mem', 'mem', 'size_or_zero'], 'integer', `${FILTER}:bpf_tcp_raw_gen_syncookie_ipv6_proto`, { sizes: { 0: 40 } }),
   row('tcp_raw_check_syncookie_ipv4', ['fixed_mem', 'fixed_mem'], 'integer', `${FILTER}:bpf_tcp_raw_check_syncookie_ipv4_proto`, { sizes: { 0: 20, 1: 20 } }),
   row('tcp_raw_check_syncookie_ipv6', ['fixed_mem', 'fixed_mem'], 'integer', `${FILTER}:bpf_tcp_raw_check_syncookie_ipv6_proto`, { sizes: { 0: 40, 1: 20 } }),
-  // bpf_sk_base_func_proto (net/core/filter.c @6.12): BTF-typed socket casts (CAP_PERFMON)
-  row('skc_to_tcp6_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_tcp6_sock_proto`),
-  row('skc_to_tcp_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_tcp_sock_proto`),
-  row('skc_to_tcp_timewait_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_tcp_timewait_sock_proto`),
-  row('skc_to_tcp_request_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_tcp_request_sock_proto`),
-  row('skc_to_udp6_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_udp6_sock_proto`),
-  row('skc_to_unix_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_unix_sock_proto`),
-  row('skc_to_mptcp_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_mptcp_sock_proto`),
+  // bpf_sk_base_func_proto (net/core/filter.c @6.12): BTF-typed socket casts (CAP_PERFMON); R0 is
+  // PTR_TO_BTF_ID | PTR_MAYBE_NULL of the struct btf_sock_ids names (include/linux/btf_ids.h @6.12);
+  // all but bpf_skc_to_unix_sock are pointer casts (is_ptr_cast_function).
+  row('skc_to_tcp6_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_tcp6_sock_proto`, { retStruct: 'tcp6_sock', ptrCast: true }),
+  row('skc_to_tcp_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_tcp_sock_proto`, { retStruct: 'tcp_sock', ptrCast: true }),
+  row('skc_to_tcp_timewait_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_tcp_timewait_sock_proto`, { retStruct: 'tcp_timewait_sock', ptrCast: true }),
+  row('skc_to_tcp_request_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_tcp_request_sock_proto`, { retStruct: 'tcp_request_sock', ptrCast: true }),
+  row('skc_to_udp6_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_udp6_sock_proto`, { retStruct: 'udp6_sock', ptrCast: true }),
+  row('skc_to_unix_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_unix_sock_proto`, { retStruct: 'unix_sock' }),
+  row('skc_to_mptcp_sock', ['sock_common'], 'btf_id_or_null', `${FILTER}:bpf_skc_to_mptcp_sock_proto`, { retStruct: 'mptcp_sock', ptrCast: true }),
   row('ktime_get_coarse_ns', [], 'integer', `${FILTER}:bpf_sk_base_func_proto -> bpf_ktime_get_coarse_ns_proto`),
   // bpf_base_func_proto (kernel/bpf/helpers.c @6.12)
   row('map_lookup_elem', ['map', 'key'], 'map_value_or_null', `${HELPERS}:bpf_map_lookup_elem_proto`),
@@ -162,7 +172,8 @@ const ROWS: HelperProto[] = [
   row('dynptr_data', ['unmodelled', 'anything', 'alloc_size'], 'integer', `${HELPERS}:bpf_dynptr_data_proto`),
   row('cgrp_storage_get', ['map', 'unmodelled', 'anything', 'anything'], 'map_value_or_null', `${HELPERS}:bpf_cgrp_storage_get_proto`),
   row('cgrp_storage_delete', ['map', 'unmodelled'], 'integer', `${HELPERS}:bpf_cgrp_storage_delete_proto`),
-  row('get_current_task_btf', [], 'btf_id_or_null', 'kernel/trace/bpf_trace.c:bpf_get_current_task_btf_proto'),
+  // RET_PTR_TO_BTF_ID_TRUSTED (never NULL): modelled as maybe-NULL, which only asks for a needless check.
+  row('get_current_task_btf', [], 'btf_id_or_null', 'kernel/trace/bpf_trace.c:bpf_get_current_task_btf_proto', { retStruct: 'task_struct' }),
   row('snprintf_btf', ['mem_out', 'size', 'unmodelled', 'size', 'anything'], 'integer', 'kernel/trace/bpf_trace.c:bpf_snprintf_btf_proto'),
   row('snprintf', ['mem_or_null', 'size_or_zero', 'const_str', 'mem_or_null', 'size_or_zero'], 'integer', `${HELPERS}:bpf_snprintf_proto`),
 ];
@@ -185,13 +196,19 @@ export interface KfuncProto {
   readonly kargs?: readonly KfuncArgKind[];
   readonly sizes?: Readonly<Record<number, number>>;
   readonly ret: RetKind;
+  /** KF_TRUSTED_ARGS: pointer arguments must not be NULL, BTF pointers must be trusted (check_kfunc_args @6.12). */
+  readonly trustedArgs?: boolean;
+  /** btf_id_or_null returns: the kernel struct R0 points to (the kfunc's BTF return type). */
+  readonly retStruct?: string;
+  /** struct_mem arguments: the kernel struct each points to, by argument index (for BTF pointers passed there). */
+  readonly argStructs?: Readonly<Record<number, string>>;
   /** bpf_dynptr_slice(_rdwr): R0 is PTR_TO_MEM (| MEM_RDONLY) | PTR_MAYBE_NULL of the constant size. */
   readonly slice?: 'rdonly' | 'rdwr';
   readonly source: string;
 }
 
 /** For hovers: a dynptr pointer shows as '…', scalars as u64, the optional buffer as mem_or_null. */
-const SHOWN: Partial<Record<KfuncArgKind, ArgKind>> = { scalar: 'anything', dynptr: 'unmodelled', dynptr_uninit: 'unmodelled', buf_opt_szk: 'mem_or_null' };
+const SHOWN: Partial<Record<KfuncArgKind, ArgKind>> = { scalar: 'anything', dynptr: 'unmodelled', dynptr_uninit: 'unmodelled', buf_opt_szk: 'mem_or_null', struct_mem: 'fixed_out' };
 
 function kfunc(name: string, kargs: KfuncArgKind[], extra: Partial<KfuncProto> & { source: string }): KfuncProto {
   return { name, args: kargs.map((a) => SHOWN[a] ?? (a as ArgKind)), kargs, ret: 'integer', ...extra };
@@ -217,8 +234,19 @@ export const XDP_KFUNCS: readonly KfuncProto[] = [
   DYNPTR_KFUNC('bpf_dynptr_is_rdonly', ['dynptr']),
   DYNPTR_KFUNC('bpf_dynptr_size', ['dynptr']),
   DYNPTR_KFUNC('bpf_dynptr_clone', ['dynptr', 'dynptr_uninit']),
-  // net/netfilter/nf_flow_table_bpf.c @6.12: flow-table lookup (returns a trusted BTF pointer or NULL).
-  { name: 'bpf_xdp_flow_lookup', args: ['ctx', 'unmodelled', 'unmodelled', 'anything', 'anything'], ret: 'btf_id_or_null', source: 'net/netfilter/nf_flow_table_bpf.c:bpf_xdp_flow_lookup @6.12' },
+  // net/netfilter/nf_flow_table_bpf.c @6.12: bpf_xdp_flow_lookup(struct xdp_md *ctx, struct
+  // bpf_fib_lookup *fib_tuple, struct bpf_flowtable_opts *opts, u32 opts_len), registered for XDP
+  // with KF_TRUSTED_ARGS | KF_RET_NULL (nf_ft_kfunc_set). Both structs hold only scalars, so
+  // get_kfunc_ptr_arg_type makes them KF_ARG_PTR_TO_MEM: check_mem_reg reads and writes
+  // sizeof(struct) bytes (struct bpf_fib_lookup: 64, include/uapi/linux/bpf.h @6.12; struct
+  // bpf_flowtable_opts: 4, one s32). opts_len is a plain u32 (no __sz suffix): the kfunc checks it
+  // at run time (!= NF_BPF_FLOWTABLE_OPTS_SZ: opts->error = -EINVAL, returns NULL), the verifier
+  // does not. R0: check_kfunc_call gives a struct pointer return plain PTR_TO_BTF_ID (not
+  // PTR_TRUSTED: only iterator next kfuncs get that), | PTR_MAYBE_NULL for KF_RET_NULL, no reference.
+  kfunc('bpf_xdp_flow_lookup', ['ctx', 'struct_mem', 'struct_mem', 'scalar'], {
+    sizes: { 1: 64, 2: 4 }, argStructs: { 1: 'bpf_fib_lookup', 2: 'bpf_flowtable_opts' }, trustedArgs: true,
+    ret: 'btf_id_or_null', retStruct: 'flow_offload_tuple_rhash', source: 'net/netfilter/nf_flow_table_bpf.c:bpf_xdp_flow_lookup @6.12',
+  }),
 ];
 
 export function xdpKfunc(name: string): KfuncProto | undefined {

@@ -22,6 +22,10 @@ function view(r: Reg): RegView {
   if (r.kind === 'pkt' || r.kind === 'pkt_meta') v.range = r.range;
   if (r.map >= 0) v.mapIndex = r.map;
   if (r.id) v.id = r.id;
+  if (r.btf) {
+    if (r.btf.name) v.btfType = r.btf.name;
+    if (r.btf.trust) v.trust = r.btf.trust;
+  }
   return v;
 }
 

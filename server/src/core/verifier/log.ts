@@ -3,6 +3,7 @@
 import type { Env } from './env';
 import type { Reg, VState } from './state';
 import { sc } from './sc';
+import { kindStr } from './btfPtr';
 
 function sconst(v: bigint): string {
   return BigInt.asIntN(64, v).toString();
@@ -30,6 +31,8 @@ export function regStr(env: Env | undefined, r: Reg): string {
       }
       if (r.kind === 'mem' || r.kind === 'ringbuf_mem' || r.kind === 'mem_or_null' || r.kind === 'ringbuf_mem_or_null') parts.push(`sz=${r.memSize}`);
       if (!sc.isConst(r.val) || sc.constValue(r.val) !== 0n) parts.push(sc.str(r.val));
+      // print_reg_state @6.12: BTF pointers print their flags and the pointee's name after the type
+      if (r.kind === 'btf_id' || r.kind === 'btf_id_or_null') return `${kindStr(r)}${r.btf?.name ?? ''}(${parts.join(',')})`;
       return `${r.kind}(${parts.join(',')})`;
     }
   }

@@ -11,6 +11,7 @@ import { stackBounds, stackReadFixed, stackReadVar, stackWriteFixed, stackWriteV
 import { xdpCtxAccess } from './ctx';
 import { MapType, ProgType } from '../program';
 import { regStr } from './log';
+import { btfAccess, kindStr } from './btfPtr';
 
 const SIZES: Record<number, number> = { [Size.B]: 1, [Size.H]: 2, [Size.W]: 4, [Size.DW]: 8 };
 const MAX_VAR_OFF = 1n << 29n;
@@ -174,9 +175,11 @@ export function access(env: Env, regno: number, ptr: Reg, off: number, size: num
     case 'sock_common':
     case 'tcp_sock':
       return sockAccess(env, regno, ptr, off, size, write);
+    case 'btf_id':
+      return btfAccess(env, regno, ptr, off, size, write);
     default: {
       // reg_type_str @6.12 prefixes MEM_RDONLY pointers with rdonly_ (dynptr slices of bpf_dynptr_slice)
-      const what = ptr.kind === 'scalar' ? 'scalar' : ptr.rdonly && ptr.dynptr !== undefined ? `rdonly_${ptr.kind}` : ptr.kind;
+      const what = ptr.kind === 'scalar' ? 'scalar' : ptr.rdonly && ptr.dynptr !== undefined ? `rdonly_${ptr.kind}` : kindStr(ptr);
       const code = Reg.isOrNull(ptr) ? 'bpf/null-deref' : 'bpf/mem-access';
       const expl = Reg.isOrNull(ptr)
         ? `r${regno} may be NULL here (${ptr.kind}); check it against NULL before dereferencing.`

@@ -6,7 +6,7 @@
 import type { Env } from './env';
 import { sc } from './sc';
 import type { Scalar } from './domain/scalar';
-import { SB, STACK_SIZE, type Frame, type Reg, type VState } from './state';
+import { SB, sameBtf, STACK_SIZE, type Frame, type Reg, type VState } from './state';
 
 /** old id ↔ cur id must be a bijection (pairs kept in a small reused array: states hold few ids). */
 class IdMap {
@@ -56,6 +56,8 @@ function regSafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
     if (o.range < 0 || c.range < 0 ? o.range !== c.range : o.range > c.range) return false;
   }
   if (exact ? !sameScalar(o.val, c.val) : !sc.subsumes(o.val, c.val)) return false;
+  // BTF pointers: the same pointee type and the same flags (regsafe compares reg->type, btf, btf_id)
+  if ((o.btf !== undefined || c.btf !== undefined) && !sameBtf(o.btf, c.btf)) return false;
   // dynptr slices: slices of corresponding dynptrs (the ids map with the stack's dynptr slots)
   if ((o.kind === 'mem' || o.kind === 'mem_or_null') && (o.dynptr !== undefined || c.dynptr !== undefined)) {
     if (o.dynptr === undefined || c.dynptr === undefined || !ids.check(o.dynptr + 0x10000000, c.dynptr + 0x10000000)) return false;

@@ -28,6 +28,7 @@ export type RegKind =
   | 'mem'
   | 'mem_or_null'
   | 'btf_id'
+  | 'btf_id_or_null'
   | 'func';
 
 /** One register's abstract value as consumers see it. */
@@ -43,6 +44,9 @@ export interface RegView {
   readonly mapIndex?: number;
   /** Kernel-style id linking registers that came from the same pointer/lookup. */
   readonly id?: number;
+  /** btf_id(_or_null): the pointee struct's name and the pointer's trust (absent: the kernel's plain PTR_TO_BTF_ID). Added field. */
+  readonly btfType?: string;
+  readonly trust?: 'trusted' | 'untrusted';
 }
 
 /** Joined state at one instruction (over all paths that reached it). */

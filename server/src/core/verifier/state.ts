@@ -35,6 +35,32 @@ export interface Reg {
    * reg_is_dynptr_slice_pkt, kernel/bpf/verifier.c @6.12).
    */
   readonly dynptr?: number;
+  /** btf_id / btf_id_or_null (PTR_TO_BTF_ID): the pointee's type and the pointer's flags. */
+  readonly btf?: BtfRef;
+}
+
+/**
+ * What a PTR_TO_BTF_ID register points to (kernel/bpf/verifier.c @6.12: reg->btf, reg->btf_id and
+ * the type flags). The type is the program's own BTF (LoadedObject.btf): the kernel types these
+ * pointers with its vmlinux or module BTF, which xdp-lens does not have, and libbpf relocates the
+ * program's CO-RE field offsets against it; xdp-lens applies no CO-RE relocation, so the program's
+ * local declaration of the struct is taken as the layout (a known imprecision when the local
+ * declaration differs from the running kernel's).
+ */
+export interface BtfRef {
+  /** Type id of the pointee struct/union in the program's BTF; 0 when it has no complete definition there. */
+  readonly id: number;
+  /** The struct's name, as the kernel's messages print it (`ptr_<name>`). */
+  readonly name: string;
+  /** PTR_TRUSTED or PTR_UNTRUSTED; undefined is neither (the kernel's plain, legacy PTR_TO_BTF_ID). */
+  readonly trust?: 'trusted' | 'untrusted';
+  /** MEM_USER / MEM_PERCPU: a `user` / `percpu` btf_type_tag on the pointer member it was loaded from. */
+  readonly tag?: 'user' | 'percpu';
+}
+
+/** Same type and flags (the pointee and reg->type's flags, as regsafe compares them). */
+export function sameBtf(a: BtfRef | undefined, b: BtfRef | undefined): boolean {
+  return a === b || (a !== undefined && b !== undefined && a.id === b.id && a.name === b.name && a.trust === b.trust && a.tag === b.tag);
 }
 
 const NOT_INIT: Reg = { kind: 'not_init', val: sc.unknown(), off: 0, id: 0, refId: 0, range: 0, map: -1, memSize: 0, frame: 0, sub: -1 };
@@ -52,6 +78,7 @@ export function regWith(a: Reg, kind: RegKind, val: Scalar, off: number, id: num
   if (a.rdonly !== undefined) r.rdonly = a.rdonly;
   if (a.innerMap !== undefined) r.innerMap = a.innerMap;
   if (a.dynptr !== undefined) r.dynptr = a.dynptr;
+  if (a.btf !== undefined) r.btf = a.btf;
   return r;
 }
 
