@@ -28,6 +28,8 @@ export interface ParsedArgs {
   has(name: string): boolean;
 }
 
+import { ExitCode, type CliIo } from './io';
+
 export type ParseResult = { readonly ok: true; readonly args: ParsedArgs } | { readonly ok: false; readonly message: string };
 
 export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[]): ParseResult {
@@ -99,4 +101,31 @@ export function formatOptions(specs: readonly OptionSpec[]): string {
   });
   const w = Math.max(...rows.map((r) => r[0].length));
   return rows.map(([l, h]) => `  ${l.padEnd(w)}  ${h}`).join('\n');
+}
+
+/**
+ * A subcommand's arguments, or the exit code when they end the command here: a usage error
+ * (message and usage on stderr, exit 2) or --help (usage on stdout, exit 0). With `files: 'one'`,
+ * exactly one positional FILE is required.
+ */
+export function commandArgs(
+  argv: readonly string[],
+  specs: readonly OptionSpec[],
+  cmd: { name: string; usage: string; files?: 'one' },
+  io: CliIo,
+): ParsedArgs | number {
+  const usage = cmd.usage.endsWith('\n') ? cmd.usage : `${cmd.usage}\n`;
+  const fail = (message: string): number => {
+    io.stderr(`xdp-check ${cmd.name}: ${message}\n${usage}`);
+    return ExitCode.USAGE;
+  };
+  const parsed = parseArgs(argv, specs);
+  if (!parsed.ok) return fail(parsed.message);
+  if (parsed.args.has('help')) {
+    io.stdout(usage);
+    return ExitCode.CLEAN;
+  }
+  const n = parsed.args.positionals.length;
+  if (cmd.files === 'one' && n !== 1) return fail(`expected one FILE, got ${n}`);
+  return parsed.args;
 }

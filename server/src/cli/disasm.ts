@@ -7,7 +7,7 @@ import { formatInsn } from '../core/isa/disasm';
 import { objdumpListing, programListing } from '../core/isa/listing';
 import { loadObject } from '../core/loader/index';
 import { Result } from '../core/result';
-import { formatOptions, parseArgs, type OptionSpec } from './args';
+import { commandArgs, formatOptions, type OptionSpec } from './args';
 import { COMPILE_OPTIONS, inputOptions, readInput } from './input';
 import { ExitCode, type CliIo } from './io';
 import { formatText } from './textReport';
@@ -23,20 +23,8 @@ const OPTIONS: readonly OptionSpec[] = [
 const USAGE = `usage: xdp-check disasm [options] FILE.{c,o}\n\n${formatOptions(OPTIONS)}\n`;
 
 export async function disasmCommand(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseArgs(argv, OPTIONS);
-  if (!parsed.ok) {
-    io.stderr(`xdp-check disasm: ${parsed.message}\n${USAGE}`);
-    return ExitCode.USAGE;
-  }
-  const args = parsed.args;
-  if (args.has('help')) {
-    io.stdout(USAGE);
-    return ExitCode.CLEAN;
-  }
-  if (args.positionals.length !== 1) {
-    io.stderr(`xdp-check disasm: expected one FILE, got ${args.positionals.length}\n${USAGE}`);
-    return ExitCode.USAGE;
-  }
+  const args = commandArgs(argv, OPTIONS, { name: 'disasm', usage: USAGE, files: 'one' }, io);
+  if (typeof args === 'number') return args;
   const path = args.positionals[0]!;
   const input = await readInput(path, io, inputOptions(args, io.cwd));
   if (input.kind === 'unreadable' || input.kind === 'fatal') {

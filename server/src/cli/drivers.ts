@@ -2,7 +2,7 @@
 // with every fact's source. Also exports the id lookup the check command's --driver uses.
 import { DRIVER_PROFILES, driverIds as profileIds, findDriver as findProfile, unknownDriverMessage, type DriverProfile } from '../core/drivers/index';
 import { profileDetail, textTable } from '../core/drivers/table';
-import { parseArgs, type OptionSpec } from './args';
+import { commandArgs, type OptionSpec } from './args';
 import { ExitCode, type CliIo } from './io';
 
 const OPTIONS: readonly OptionSpec[] = [
@@ -29,16 +29,8 @@ export function findDriver(id: string): DriverProfile | undefined {
 }
 
 export async function driversCommand(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseArgs(argv, OPTIONS);
-  if (!parsed.ok) {
-    io.stderr(`xdp-check drivers: ${parsed.message}\n${DRIVERS_USAGE}\n`);
-    return ExitCode.USAGE;
-  }
-  const args = parsed.args;
-  if (args.has('help')) {
-    io.stdout(DRIVERS_USAGE + '\n');
-    return ExitCode.CLEAN;
-  }
+  const args = commandArgs(argv, OPTIONS, { name: 'drivers', usage: DRIVERS_USAGE }, io);
+  if (typeof args === 'number') return args;
   const json = args.get('format') === 'json';
   if (args.positionals.length > 1) {
     io.stderr(`xdp-check drivers: at most one driver id (got ${args.positionals.length})\n`);

@@ -12,7 +12,7 @@ import { LINKTYPE_ETHERNET, readCapture } from '../core/emulator/pcap';
 import { loadObject } from '../core/loader/index';
 import { ProgType } from '../core/program';
 import { Result } from '../core/result';
-import { formatOptions, parseArgs, type OptionSpec } from './args';
+import { commandArgs, formatOptions, type OptionSpec } from './args';
 import { COMPILE_OPTIONS, inputOptions, readInput } from './input';
 import { ExitCode, type CliIo } from './io';
 import { formatText } from './textReport';
@@ -56,20 +56,8 @@ function intOption(v: string | undefined, name: string, io: CliIo): number | und
 }
 
 export async function runCommand(argv: string[], io: CliIo): Promise<number> {
-  const parsed = parseArgs(argv, OPTIONS);
-  if (!parsed.ok) {
-    io.stderr(`xdp-check run: ${parsed.message}\n${USAGE}`);
-    return ExitCode.USAGE;
-  }
-  const args = parsed.args;
-  if (args.has('help')) {
-    io.stdout(USAGE);
-    return ExitCode.CLEAN;
-  }
-  if (args.positionals.length !== 1) {
-    io.stderr(`xdp-check run: expected one FILE, got ${args.positionals.length}\n${USAGE}`);
-    return ExitCode.USAGE;
-  }
+  const args = commandArgs(argv, OPTIONS, { name: 'run', usage: USAGE, files: 'one' }, io);
+  if (typeof args === 'number') return args;
   const ingress = intOption(args.get('ingress-ifindex'), 'ingress-ifindex', io);
   const queue = intOption(args.get('rx-queue'), 'rx-queue', io);
   const stepLimit = intOption(args.get('step-limit'), 'step-limit', io);
