@@ -40,8 +40,16 @@ export function isTrusted(r: Reg): boolean {
  */
 export function btfRefByName(env: Env, name: string, trust?: BtfRef['trust']): BtfRef {
   const btf = env.obj.btf;
-  const def = btf?.allByName(name).find((t) => t.kind === 'struct' || t.kind === 'union');
+  let def = btf?.allByName(name).find(isComposite);
+  // a CO-RE flavour of it (`struct tcp_sock___local`: libbpf ignores the ___ suffix when matching)
+  def ??= btf?.types.find((t): t is BtfComposite => isComposite(t) && t.name.startsWith(`${name}___`));
   return { id: def ? def.id : 0, name, ...(trust ? { trust } : {}) };
+}
+
+/** The kernel's name of a program type: a CO-RE flavour's `___suffix` dropped. */
+export function kernelName(name: string): string {
+  const i = name.indexOf('___');
+  return i > 0 ? name.slice(0, i) : name;
 }
 
 /**
@@ -56,8 +64,8 @@ export function kfuncRetRef(env: Env, kfunc: string, fallback: string): BtfRef {
   if (btf && proto && proto.kind === 'func_proto') {
     const ret = btf.resolve(proto.returnType);
     const pointee = ret && ret.kind === 'ptr' ? btf.resolve(ret.type) : undefined;
-    if (pointee && (pointee.kind === 'struct' || pointee.kind === 'union')) return { id: pointee.id, name: pointee.name };
-    if (pointee && pointee.kind === 'fwd') return btfRefByName(env, pointee.name);
+    if (isComposite(pointee)) return { id: pointee.id, name: kernelName(pointee.name) };
+    if (pointee && pointee.kind === 'fwd') return btfRefByName(env, kernelName(pointee.name));
   }
   return btfRefByName(env, fallback);
 }
@@ -143,7 +151,7 @@ function walk(btf: Btf, typeId: number, off0: number, size: number, untrusted0: 
   for (let depth = 0; depth < 64; depth++) {
     const t = btf.resolve(id);
     if (!isComposite(t)) return err(`Type '${t?.name ?? ''}' is not a struct`, 'The pointer does not point to a struct.');
-    const tname = t.name;
+    const tname = kernelName(t.name);
     // walking unions yields untrusted pointers, except unions of one member (__bpf_md_ptr)
     if (t.kind === 'union' && t.members.length !== 1) untrusted = true;
     if (off + size > t.size) {
@@ -195,12 +203,12 @@ function walk(btf: Btf, typeId: number, off0: number, size: number, untrusted0: 
         const direct = btf.typeById(mtype.type);
         const tag = direct && direct.kind === 'type_tag' && (direct.name === 'user' || direct.name === 'percpu') ? direct.name : undefined;
         const pointee = btf.resolve(mtype.type);
-        if (isComposite(pointee)) return { kind: 'ptr', id: pointee.id, name: pointee.name, untrusted, ...(tag ? { tag } : {}) };
+        if (isComposite(pointee)) return { kind: 'ptr', id: pointee.id, name: kernelName(pointee.name), untrusted, ...(tag ? { tag } : {}) };
         if (pointee && pointee.kind === 'fwd' && !pointee.union) {
           // The kernel's BTF defines every struct; the program's may only forward-declare it: the
           // pointer is kept (accesses through it are refused, naming the struct).
           const def = btf.allByName(pointee.name).find((x) => x.kind === 'struct');
-          return { kind: 'ptr', id: def ? def.id : 0, name: pointee.name, untrusted, ...(tag ? { tag } : {}) };
+          return { kind: 'ptr', id: def ? def.id : 0, name: kernelName(pointee.name), untrusted, ...(tag ? { tag } : {}) };
         }
       }
       if (off + size > mtrueEnd && !untrusted) {
