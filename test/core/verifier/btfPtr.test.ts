@@ -11,6 +11,10 @@ import { loadObject } from '../../../server/src/core/loader/index';
 import type { LoadedObject } from '../../../server/src/core/program';
 import { slotsForLine, verify } from '../../../server/src/core/verifier/index';
 import { buildFixture, parseAnnotations } from '../../support/fixtures';
+import type { Env } from '../../../server/src/core/verifier/env';
+import { statesEqual } from '../../../server/src/core/verifier/prune';
+import { joinReg } from '../../../server/src/core/verifier/explore';
+import { newFrame, Reg, type VState } from '../../../server/src/core/verifier/state';
 
 const UNCHECKED = join(__dirname, '..', '..', 'fixtures', 'verifier-unchecked');
 const CHECKED = join(__dirname, '..', '..', 'fixtures', 'verifier');
@@ -132,5 +136,31 @@ describe('BTF pointers from bpf_skc_to_tcp_sock (kernel verdicts in btf_ptr.c)',
     const obj = load(path);
     const res = verify(prog(obj, 'tcp_read_ok'), { ...obj, license: 'BSD' });
     expect(res.findings[0]).toMatchObject({ code: 'bpf/mem-access', message: "Cannot access kernel 'struct tcp_sock' from non-GPL compatible program" });
+  });
+});
+
+describe('pruning and joins compare the pointee type and flags', () => {
+  const env = { dynptr: false, privileged: true } as unknown as Env;
+  const state = (r6: Reg): VState => {
+    const regs: Reg[] = new Array(11).fill(Reg.notInit);
+    regs[6] = r6;
+    regs[10] = Reg.ptr('fp', { frame: 0 });
+    return { frames: [newFrame(-1, 0, regs)], refs: [], pc: 0, path: undefined, r0Def: -1, parent: undefined, changesPkt: false, written: 0, wLo: 0, wHi: 0 };
+  };
+  const tcp = Reg.ptr('btf_id', { btf: { id: 3, name: 'tcp_sock' } });
+  const sock = Reg.ptr('btf_id', { btf: { id: 7, name: 'socket' } });
+  const live = 1 << 6;
+
+  it('the same type and flags prune; another type, or another trust, does not (regsafe)', () => {
+    expect(statesEqual(env, state(tcp), state(Reg.ptr('btf_id', { btf: { id: 3, name: 'tcp_sock' } })), live, false)).toBe(true);
+    expect(statesEqual(env, state(tcp), state(sock), live, false)).toBe(false);
+    expect(statesEqual(env, state(tcp), state(Reg.ptr('btf_id', { btf: { id: 3, name: 'tcp_sock', trust: 'untrusted' } })), live, false)).toBe(false);
+  });
+
+  it('a join of two pointee types keeps the kind and forgets the type', () => {
+    const j = joinReg(tcp, sock);
+    expect(j.kind).toBe('btf_id');
+    expect(j.btf?.name).toBe('');
+    expect(joinReg(tcp, tcp)).toBe(tcp);
   });
 });
