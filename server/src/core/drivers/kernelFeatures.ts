@@ -116,7 +116,11 @@ export const HELPER_VERSIONS: Readonly<Record<string, VersionFact>> = {
   bpf_snprintf: newer('5.13'),
 };
 
-/** kfunc name -> first kernel version for XDP programs. */
+/**
+ * kfunc name -> first kernel version for XDP programs. The verifier refuses a kfunc for a target
+ * kernel older than this (libbpf finds no BTF for it there), so a wrong version here is a wrong
+ * verdict there.
+ */
 export const KFUNC_VERSIONS: Readonly<Record<string, VersionFact>> = {
   bpf_xdp_metadata_rx_timestamp: h('6.3', `${REF} (3d76a4d3d4e5); net/core/xdp.c xdp_metadata_kfunc_ids @6.12`),
   bpf_xdp_metadata_rx_hash: h('6.3', `${REF} (3d76a4d3d4e5); net/core/xdp.c xdp_metadata_kfunc_ids @6.12`),

@@ -40,10 +40,19 @@ export function isTrusted(r: Reg): boolean {
  */
 export function btfRefByName(env: Env, name: string, trust?: BtfRef['trust']): BtfRef {
   const btf = env.obj.btf;
-  let def = btf?.allByName(name).find(isComposite);
+  let def = btf?.allByName(name).find(isDefined);
   // a CO-RE flavour of it (`struct tcp_sock___local`: libbpf ignores the ___ suffix when matching)
-  def ??= btf?.types.find((t): t is BtfComposite => isComposite(t) && t.name.startsWith(`${name}___`));
+  def ??= btf?.types.find((t): t is BtfComposite => isDefined(t) && t.name.startsWith(`${name}___`));
   return { id: def ? def.id : 0, name, ...(trust ? { trust } : {}) };
+}
+
+/**
+ * A struct/union with a layout to check against. An empty one (`struct x___local {};`, as the
+ * kernel's selftests declare kfunc return types they never read) says nothing about the kernel's
+ * layout: it counts as undefined, like a forward declaration.
+ */
+function isDefined(t: BtfType | undefined): t is BtfComposite {
+  return isComposite(t) && (t.members.length > 0 || t.size > 0);
 }
 
 /** The kernel's name of a program type: a CO-RE flavour's `___suffix` dropped. */
@@ -64,8 +73,8 @@ export function kfuncRetRef(env: Env, kfunc: string, fallback: string): BtfRef {
   if (btf && proto && proto.kind === 'func_proto') {
     const ret = btf.resolve(proto.returnType);
     const pointee = ret && ret.kind === 'ptr' ? btf.resolve(ret.type) : undefined;
-    if (isComposite(pointee)) return { id: pointee.id, name: kernelName(pointee.name) };
-    if (pointee && pointee.kind === 'fwd') return btfRefByName(env, kernelName(pointee.name));
+    if (isDefined(pointee)) return { id: pointee.id, name: kernelName(pointee.name) };
+    if (pointee && (pointee.kind === 'fwd' || isComposite(pointee))) return btfRefByName(env, kernelName(pointee.name));
   }
   return btfRefByName(env, fallback);
 }
@@ -203,7 +212,7 @@ function walk(btf: Btf, typeId: number, off0: number, size: number, untrusted0: 
         const direct = btf.typeById(mtype.type);
         const tag = direct && direct.kind === 'type_tag' && (direct.name === 'user' || direct.name === 'percpu') ? direct.name : undefined;
         const pointee = btf.resolve(mtype.type);
-        if (isComposite(pointee)) return { kind: 'ptr', id: pointee.id, name: kernelName(pointee.name), untrusted, ...(tag ? { tag } : {}) };
+        if (isComposite(pointee)) return { kind: 'ptr', id: isDefined(pointee) ? pointee.id : 0, name: kernelName(pointee.name), untrusted, ...(tag ? { tag } : {}) };
         if (pointee && pointee.kind === 'fwd' && !pointee.union) {
           // The kernel's BTF defines every struct; the program's may only forward-declare it: the
           // pointer is kept (accesses through it are refused, naming the struct).

@@ -333,7 +333,7 @@ export function kfuncCall(env: Env, slot: number): void {
   const since = KFUNC_VERSIONS[name];
   if (since && env.kver < kernelVersion(since.xdp ?? since.since)) {
     throw new Reject('bpf/helper-unavailable', `libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`,
-      `${name} exists for XDP programs since Linux ${since.xdp ?? since.since} (${since.source}); the target kernel is older, so the program cannot load.`,
+      `${name} exists for XDP programs since Linux ${since.xdp ?? since.since} (${since.source}${since.uncertain ? `; ${since.uncertain}` : ''}); the target kernel is older, so the program cannot load.`,
       { kfunc: name, kernelNeeded: since.xdp ?? since.since });
   }
   // add_kfunc_call (kernel/bpf/verifier.c @6.12): kfuncs are for GPL-compatible programs only.
