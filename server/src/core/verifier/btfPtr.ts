@@ -232,3 +232,39 @@ function walk(btf: Btf, typeId: number, off0: number, size: number, untrusted0: 
   }
   return { code: 'bpf/other', kmsg: 'xdp-lens: BTF struct nesting too deep', why: 'The struct nests more than 64 levels deep.' };
 }
+
+/**
+ * Kernel socket structs whose first member is (recursively) struct sock_common, so that
+ * btf_struct_ids_match (kernel/bpf/btf.c @6.12) finds sock_common at their offset 0. Facts from
+ * include/net/sock.h, inet_sock.h, inet_connection_sock.h, inet_timewait_sock.h, request_sock.h,
+ * af_unix.h, xdp_sock.h, include/linux/tcp.h, udp.h, ipv6.h and net/mptcp/protocol.h @6.12 (and
+ * the running 6.18 kernel's BTF): taken by name because the program's own declarations of these
+ * structs rarely spell out the nesting.
+ */
+const SOCK_COMMON_FIRST = new Set([
+  'sock_common', 'sock', 'inet_sock', 'inet_connection_sock', 'tcp_sock', 'tcp6_sock', 'udp_sock', 'udp6_sock', 'unix_sock',
+  'inet_timewait_sock', 'tcp_timewait_sock', 'request_sock', 'inet_request_sock', 'tcp_request_sock', 'mptcp_sock', 'xdp_sock',
+]);
+
+/**
+ * btf_struct_ids_match against struct sock_common (non-strict): a socket struct at offset `off` of
+ * the pointee, following nested struct members of the program's declaration down to offset 0.
+ */
+export function startsWithSockCommon(env: Env, ref: BtfRef, off: number): boolean {
+  if (off === 0 && SOCK_COMMON_FIRST.has(ref.name)) return true;
+  const btf = env.obj.btf;
+  let t = btf && ref.id ? btf.resolve(ref.id) : undefined;
+  let o = off;
+  for (let depth = 0; isComposite(t) && depth < 32; depth++) {
+    if (o === 0 && SOCK_COMMON_FIRST.has(kernelName(t.name))) return true;
+    const m = t.members.find((x) => {
+      const mo = Math.floor(x.bitOffset / 8);
+      const mt = btf!.resolve(x.type);
+      return isComposite(mt) && mo <= o && o < mo + mt.size;
+    });
+    if (!m) return false;
+    o -= Math.floor(m.bitOffset / 8);
+    t = btf!.resolve(m.type);
+  }
+  return false;
+}

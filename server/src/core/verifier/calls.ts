@@ -13,7 +13,7 @@ import { curFrame, MAX_FRAMES, newFrame, Reg, SB, STACK_SIZE, type CallbackInfo,
 import { initDynptr, stackBounds, stackHelperAccess, useDynptr } from './stack';
 import { checkPktAccess } from './memory';
 import { regStr } from './log';
-import { btfRefByName, gplCompatible, isTrusted, kfuncRetRef, kindStr } from './btfPtr';
+import { btfRefByName, gplCompatible, isTrusted, kfuncRetRef, kindStr, startsWithSockCommon } from './btfPtr';
 import { KFUNC_VERSIONS } from '../drivers/kernelFeatures';
 import { mapFuncCompatible } from './mapcompat';
 import { funcChangesPkt, globalFuncAt, markGlobalCalled } from './globalFuncs';
@@ -116,10 +116,19 @@ export function helperCall(env: Env, insn: Insn, slot: number): CallOutcome {
         allocSize = Number(sc.constValue(r.val));
         break;
       case 'sock_common':
+        if (r.kind === 'btf_id' && btfSockArg(env, regno, r, false)) {
+          if (r.refId) argRef = r.refId;
+          break;
+        }
         if (!SOCK_KINDS.has(r.kind)) throw typeErr(regno, r, 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_', `Argument ${regno} of bpf_${name} must be a non-NULL socket pointer.`);
         if (r.refId) argRef = r.refId;
         break;
       case 'sock_release':
+        if (r.kind === 'btf_id' && btfSockArg(env, regno, r, true)) {
+          if (!r.refId) throw new Reject('bpf/helper-arg', `R${regno} must be referenced when passed to release function`, 'Only sockets obtained from a lookup helper (or casts of them) can be released.');
+          release = r;
+          break;
+        }
         if (!SOCK_KINDS.has(r.kind)) throw typeErr(regno, r, 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_', `bpf_${name} needs a non-NULL socket from bpf_sk_lookup_*; check the lookup result against NULL first.`);
         if (!r.refId) throw new Reject('bpf/helper-arg', `R${regno} must be referenced when passed to release function`, 'Only sockets obtained from a lookup helper can be released.');
         release = r;
@@ -168,6 +177,26 @@ export function helperCall(env: Env, insn: Insn, slot: number): CallOutcome {
     : retReg(env, proto.ret, map, allocSize, proto.acquire, slot, id, constKey);
   if (env.cur.frames.length === 1) env.cur.r0Def = slot;
   return callback ? { callback } : {};
+}
+
+/**
+ * A BTF pointer passed as ARG_PTR_TO_BTF_ID_SOCK_COMMON (check_reg_type and check_func_arg_reg_off,
+ * kernel/bpf/verifier.c @6.12): plain or trusted (not untrusted; a maybe-NULL one is not in the
+ * type list and falls to the caller's type error), with its fixed offset at a struct sock_common
+ * (btf_struct_ids_match). Returns false when the register is not such a pointer kind at all.
+ */
+function btfSockArg(env: Env, regno: number, r: Reg, release: boolean): boolean {
+  if (r.btf?.trust === 'untrusted' || r.btf?.tag !== undefined) return false;
+  if (!startsWithSockCommon(env, r.btf!, r.off)) {
+    throw new Reject('bpf/helper-arg', `R${regno} is of type ${r.btf?.name ?? ''} but sock_common is expected`, `A struct ${r.btf?.name ?? ''} is not a socket: the argument must point to a struct that begins with struct sock_common.`, { reg: regno });
+  }
+  // check_func_arg_reg_off, then __check_ptr_off_reg (fixed offsets allowed unless released)
+  if (release && r.off !== 0) throw new Reject('bpf/helper-arg', `R${regno} must have zero offset when passed to release func or trusted arg to kfunc`, 'Pass the socket pointer itself, unmodified.', { reg: regno });
+  if (r.off < 0) throw new Reject('bpf/helper-arg', `negative offset ${kindStr(r)} ptr R${regno} off=${r.off} disallowed`, 'Pass the socket pointer itself.', { reg: regno });
+  if (!sc.isConst(r.val) || sc.constValue(r.val) !== 0n) {
+    throw new Reject('bpf/helper-arg', `variable ${kindStr(r)} access var_off=${sc.tnumStr(r.val)} disallowed`, 'Pass the socket pointer at a constant offset.', { reg: regno });
+  }
+  return true;
 }
 
 /** bpf_loop etc. write through helpers that take a writable ARG_PTR_TO_MEM (fib_lookup's params). */
