@@ -4,7 +4,7 @@
 // and this file compares our verifier with them. It also pins what the log, the joined states and
 // pruning make of the new register kind, and the kfunc's kernel-version gate.
 
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadObject } from '../../../server/src/core/loader/index';
@@ -162,5 +162,78 @@ describe('pruning and joins compare the pointee type and flags', () => {
     expect(j.kind).toBe('btf_id');
     expect(j.btf?.name).toBe('');
     expect(joinReg(tcp, tcp)).toBe(tcp);
+  });
+});
+
+/**
+ * btf_struct_walk's rules on a layout the test controls: a local struct tcp_sock read at raw
+ * offsets (no CO-RE), so the expected messages follow from kernel/bpf/btf.c @6.12 applied to this
+ * layout. (The kernel would walk its own struct tcp_sock; these are not kernel verdicts.)
+ */
+describe('btf_struct_walk on the program\'s layout', () => {
+  const src = `#include "fixture.h"
+struct unknown_s;
+struct inner { __u32 a; __u32 b; };
+struct tcp_sock {
+	__u32 x;            /* 0 */
+	__u8 c;             /* 4, then 3 bytes of padding */
+	__u32 d;            /* 8 */
+	__u16 h;            /* 12 */
+	__u16 h2;           /* 14 */
+	struct inner in;    /* 16 */
+	__u32 arr[4];       /* 24 */
+	__u32 bf : 3;       /* 40 */
+	__u32 rest : 29;
+	__u32 *pi;          /* 48 */
+	struct unknown_s *u; /* 56 */
+	struct tcp_sock *self; /* 64 */
+};
+/* clang puts a struct into BTF only when a global, a function signature or a CO-RE access uses it */
+struct tcp_sock *btf_anchor;
+#define PROG(name, body) SEC("xdp") int name(struct xdp_md *ctx) { \\
+	struct bpf_sock_tuple t = {}; \\
+	struct bpf_sock *sk = bpf_skc_lookup_tcp(ctx, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0); \\
+	if (!sk) return XDP_PASS; \\
+	struct tcp_sock *tp = bpf_skc_to_tcp_sock(sk); \\
+	long v = 0; \\
+	if (tp) { body; } \\
+	bpf_sk_release(sk); \\
+	return v ? XDP_DROP : XDP_PASS; }
+#define AT(type, off) (*(volatile type *)((char *)tp + (off)))
+PROG(nested_ok, v = AT(__u32, 20))
+PROG(array_ok, v = AT(__u32, 32))
+PROG(bitfield_ok, v = AT(__u8, 40))
+PROG(hole, v = AT(__u8, 5))
+PROG(past_member, v = AT(__u32, 12))
+PROG(ptr_partial, v = AT(__u32, 64))
+PROG(ptr_to_int, v = *AT(__u32 *, 48))
+PROG(fwd_member, v = *(volatile char *)AT(struct unknown_s *, 56))
+PROG(self_ok, v = AT(struct tcp_sock *, 64)->d)
+`;
+  const dir = join(__dirname, '..', '..', '.build', 'btfwalk');
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'btf_walk.c');
+  writeFileSync(path, src);
+  const run = (name: string) => {
+    const obj = load(path);
+    return verify(prog(obj, name), obj);
+  };
+
+  it.each(['nested_ok', 'array_ok', 'bitfield_ok', 'self_ok'])('%s: accepted', (name) => {
+    const res = run(name);
+    expect(res.verdict, res.findings[0]?.message).toBe('accept');
+  });
+
+  it.each([
+    ['hole', 'bpf/mem-access', "struct tcp_sock doesn't have field at offset 5"],
+    ['past_member', 'bpf/mem-access', 'access beyond the end of member h (mend:14) in struct tcp_sock with off 12 size 4'],
+    ['ptr_partial', 'bpf/mem-access', 'cannot access ptr member self with moff 64 in struct tcp_sock with off 64 size 4'],
+    ['ptr_to_int', 'bpf/mem-access', "invalid mem access 'scalar'"],
+    ['fwd_member', 'bpf/other', 'struct unknown_s'],
+  ])('%s: %s', (name, code, msg) => {
+    const res = run(name);
+    expect(res.verdict).toBe('reject');
+    expect(res.findings[0]!.code).toBe(code);
+    expect(res.findings[0]!.message).toContain(msg);
   });
 });
