@@ -93,6 +93,10 @@ describe('bpf_xdp_flow_lookup', () => {
     expect(old.verdict).toBe('reject');
     expect(old.findings[0]!.code).toBe('bpf/helper-unavailable');
     expect(old.findings[0]!.message).toContain("'bpf_xdp_flow_lookup': not found in kernel or module BTFs");
+    // checked before exploration (as libbpf and add_kfunc_call do), reported on the call's line
+    expect(old.stats.processedInsns).toBe(0);
+    const callLine = readFileSync(path, 'utf8').split('\n').findIndex((l, i) => i > 60 && l.includes('bpf_xdp_flow_lookup(ctx, &t')) + 1;
+    expect(old.findings[0]!.range.start.line).toBe(callLine);
     expect(verify(p, obj, { kernel: '6.11' }).verdict).toBe('accept');
   });
 

@@ -351,27 +351,39 @@ export function clearPktPointers(env: Env): void {
   forEachReg(env.cur, (r) => r.kind === 'pkt' || r.kind === 'pkt_meta' || r.kind === 'pkt_end' || r.dynptr !== undefined, () => inval);
 }
 
+/**
+ * What is checked of every kfunc call before the verifier explores anything, in this order: libbpf
+ * resolves the extern against the kernel's BTF (a kfunc the target kernel predates is not found:
+ * bpf_object__resolve_ksym_func_btf_id), then add_kfunc_call (kernel/bpf/verifier.c @6.12) wants a
+ * GPL-compatible program, a kfunc registered for XDP, and a device-bound program for the XDP
+ * metadata kfuncs. Each finding points at the call (the kernel's log names no line for these).
+ */
+export function checkKfuncCalls(env: Env): void {
+  for (const [slot, name] of env.kfuncAt) {
+    env.cur.pc = slot;
+    const since = KFUNC_VERSIONS[name];
+    if (since && env.kver < kernelVersion(since.xdp ?? since.since)) {
+      throw new Reject('bpf/helper-unavailable', `libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`,
+        `${name} exists for XDP programs since Linux ${since.xdp ?? since.since} (${since.source}${since.uncertain ? `; ${since.uncertain}` : ''}); the target kernel is older, so the program cannot load.`,
+        { kfunc: name, kernelNeeded: since.xdp ?? since.since });
+    }
+    if (!gplCompatible(env.obj.license)) {
+      throw new Reject('bpf/helper-unavailable', 'cannot call kernel function from non-GPL compatible program', 'Programs calling kfuncs must be GPL-compatible: declare `char LICENSE[] SEC("license") = "GPL";`.', { kfunc: name });
+    }
+    if (!xdpKfunc(name)) throw new Reject('bpf/helper-unavailable', `calling kernel function ${name} is not allowed`, `${name} is not a kfunc XDP programs may call.`, { kfunc: name });
+    if (name.startsWith('bpf_xdp_metadata_') && !env.devBound) {
+      throw new Reject('bpf/helper-unavailable', 'metadata kfuncs require device-bound program', `${name} reads hardware metadata, which needs the program loaded for one device (prog_ifindex with BPF_F_XDP_DEV_BOUND_ONLY).`, { kfunc: name });
+    }
+  }
+  env.cur.pc = 0;
+}
+
 /** kfunc call (src = BPF_PSEUDO_KFUNC_CALL). */
 export function kfuncCall(env: Env, slot: number): void {
   const name = env.kfuncAt.get(slot);
   if (!name) throw new Reject('bpf/helper-unavailable', 'kernel function call without a name (missing BTF)', 'The loader could not resolve which kernel function this call targets.');
   const k = xdpKfunc(name);
   if (!k) throw new Reject('bpf/helper-unavailable', `calling kernel function ${name} is not allowed`, `${name} is not a kfunc XDP programs may call.`, { kfunc: name });
-  // A kfunc the target kernel does not have: libbpf finds no BTF for the extern and refuses the
-  // object before the kernel's verifier runs (bpf_object__resolve_ksym_func_btf_id, libbpf).
-  const since = KFUNC_VERSIONS[name];
-  if (since && env.kver < kernelVersion(since.xdp ?? since.since)) {
-    throw new Reject('bpf/helper-unavailable', `libbpf: extern (func ksym) '${name}': not found in kernel or module BTFs`,
-      `${name} exists for XDP programs since Linux ${since.xdp ?? since.since} (${since.source}${since.uncertain ? `; ${since.uncertain}` : ''}); the target kernel is older, so the program cannot load.`,
-      { kfunc: name, kernelNeeded: since.xdp ?? since.since });
-  }
-  // add_kfunc_call (kernel/bpf/verifier.c @6.12): kfuncs are for GPL-compatible programs only.
-  if (!gplCompatible(env.obj.license)) {
-    throw new Reject('bpf/helper-unavailable', 'cannot call kernel function from non-GPL compatible program', 'Programs calling kfuncs must be GPL-compatible: declare `char LICENSE[] SEC("license") = "GPL";`.', { kfunc: name });
-  }
-  if (name.startsWith('bpf_xdp_metadata_') && !env.devBound) {
-    throw new Reject('bpf/helper-unavailable', 'metadata kfuncs require device-bound program', `${name} reads hardware metadata, which needs the program loaded for one device (prog_ifindex with BPF_F_XDP_DEV_BOUND_ONLY).`, { kfunc: name });
-  }
   const regs = curFrame(env.cur).regs;
   let dynptrId = 0;
   let constSize = -1;

@@ -13,6 +13,7 @@ import { newFrame, Reg, type VState } from './state';
 import { stateStr } from './log';
 import { checkStackDepth } from './stackDepth';
 import { verifyGlobalFuncs } from './globalFuncs';
+import { checkKfuncCalls } from './calls';
 
 export type { VerifyOptions } from './env';
 export { XDP_HELPERS, XDP_KFUNCS, xdpHelper, xdpKfunc } from './helpers';
@@ -81,12 +82,14 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
   const findings: Finding[] = [];
   let verdict: VerifyResult['verdict'] = 'accept';
   try {
-    const cfg = buildCfg(insns);
     const regs: Reg[] = new Array(11).fill(Reg.notInit);
     regs[1] = Reg.ptr('ctx');
     regs[10] = Reg.ptr('fp', { frame: 0 });
     const start: VState = { frames: [newFrame(-1, 0, regs)], refs: [], pc: 0, path: undefined, r0Def: -1, parent: undefined, changesPkt: false, written: 0x7fe, wLo: 0, wHi: 0 };
     env.cur = start;
+    // bpf_check @6.12: add_subprog_and_kfunc (every kfunc call) runs before check_cfg
+    checkKfuncCalls(env);
+    const cfg = buildCfg(insns);
     explore(env, cfg, start, out);
     verifyGlobalFuncs(env, (sub) => explore(env, cfg, sub, out));
     checkStackDepth(env, cfg.subStarts);
