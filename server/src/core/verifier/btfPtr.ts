@@ -120,8 +120,13 @@ export function btfAccess(env: Env, regno: number, ptr: Reg, off: number, size: 
   if (w.kind === 'scalar') return Reg.unknown;
   // mark_btf_ld_reg with the flags check_ptr_to_btf_access derives: walking an untrusted pointer
   // (or through a union of several members) gives an untrusted one; walking any other pointer of
-  // a non-sleepable program gives a plain one (the kernel's per-field trusted/RCU allow-lists,
-  // type_is_trusted and type_is_rcu, are not modelled: reads through either are checked alike).
+  // a non-sleepable program gives a plain one. Not modelled: the kernel's per-field allow-lists
+  // (type_is_trusted, type_is_rcu and their _or_null forms: none has a struct XDP programs reach
+  // through a trusted pointer here) and `__rcu` tags in the kernel's own BTF. A kernel whose BTF
+  // carries those tags (clang-built) makes an `__rcu` member read through a trusted (referenced)
+  // pointer MEM_RCU | PTR_MAYBE_NULL and wants a NULL check before it is dereferenced; xdp-lens,
+  // seeing only the program's BTF, does not ask for one there. The test kernel (gcc-built, no tags)
+  // behaves as modelled.
   const loaded: BtfRef = { id: w.id, name: w.name, ...(w.untrusted ? { trust: 'untrusted' as const } : {}), ...(w.tag ? { tag: w.tag } : {}) };
   return Reg.ptr('btf_id', { btf: loaded });
 }
