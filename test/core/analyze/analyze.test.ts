@@ -134,4 +134,19 @@ describe('analyzeObject on bad input', () => {
     expect(vr.states.filter((s) => s !== undefined).length).toBeGreaterThan(10);
     expect(vr.exits.length).toBeGreaterThan(0);
   });
+
+  it('a kfunc the target kernel lacks is one finding on the call: the verifier refuses it, the XDP layer does not repeat it', async () => {
+    const file = join(ROOT, 'test', 'fixtures', 'verifier-unchecked', 'flow_lookup.c');
+    const r = await compile({ file, includeDirs: [join(ROOT, 'test', 'fixtures', 'verifier')] });
+    if (!r.ok || !r.object) throw new Error(r.problems.map((p) => p.message).join('; '));
+    const report = analyzeObject(r.object, { path: file, driver: null, kernel: '6.10' });
+    const p = report.programs.find((x) => x.name === 'flow_lookup_ok')!;
+    expect(p.verdict).toBe('reject');
+    const about = p.findings.filter((f) => f.message.includes('bpf_xdp_flow_lookup'));
+    expect(about.map((f) => f.code)).toEqual(['bpf/helper-unavailable']);
+    // on 6.11, where it exists, neither
+    const now = analyzeObject(r.object, { path: file, driver: null, kernel: '6.11' }).programs.find((x) => x.name === 'flow_lookup_ok')!;
+    expect(now.verdict).toBe('accept');
+    expect(now.findings.filter((f) => f.message.includes('bpf_xdp_flow_lookup'))).toEqual([]);
+  });
 });

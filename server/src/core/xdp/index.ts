@@ -294,9 +294,13 @@ function checkNeeds(c: Ctx, needs: readonly Need[], returns: ValueSet | undefine
     }
   }
 
+  // The verifier refuses a kfunc the target kernel lacks (bpf/helper-unavailable on the call, as
+  // libbpf would); a second finding for the same call would only repeat it.
+  const refusedAt = new Set(c.vr.findings.filter((f) => f.code === 'bpf/helper-unavailable' && f.insn !== undefined).map((f) => f.insn));
   for (const n of needs) {
     const v = versionOf(n);
-    if (k && v && KernelVersion.before(k, fmtVersion(v.fact)) && once(`ver:${v.key}`)) {
+    const refused = n.kind === 'kfunc' && refusedAt.has(n.slot);
+    if (k && v && !refused && KernelVersion.before(k, fmtVersion(v.fact)) && once(`ver:${v.key}`)) {
       add(c, 'xdp/capability-missing', 'error',
         `${v.key} needs kernel ${fmtVersion(v.fact)}${v.fact.xdp ? ` for XDP programs (the helper exists since ${v.fact.since})` : ''}; the target is ${kernelText}${n.kind === 'helper' || n.kind === 'kfunc' ? ', where loading fails ("unknown func")' : ''}.`,
         'slot' in n ? n.slot : undefined, { capability: v.key, kernelNeeded: fmtVersion(v.fact), source: v.fact.source, ...(v.fact.uncertain ? { uncertain: v.fact.uncertain } : {}) });
