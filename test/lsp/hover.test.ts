@@ -2,7 +2,7 @@
 // records as tables, the explanation and fix as prose. The finding is hand-built in the shape the
 // XDP analyses produce for a capability finding (data.driversWith rows of { id, note }).
 import { describe, expect, it } from 'vitest';
-import { findingMarkdown } from '../../server/src/lsp/hover';
+import { findingMarkdown, hover } from '../../server/src/lsp/hover';
 import type { Finding } from '../../server/src/core/diagnostics/finding';
 
 const capability: Finding = {
@@ -36,5 +36,29 @@ describe('finding hover', () => {
     expect(md).toContain('- driver profile: nfp-offload (line 12)');
     expect(md).not.toContain('"title"');
     expect(md).toMatch(/\[xdp\/return-unsupported documentation\]\(https:\/\/.*codes\.md#/);
+  });
+});
+
+describe('kfunc hover', () => {
+  const md = (word: string): string => {
+    const h = hover({ report: undefined, at: { line: 1, column: 1 }, word, isReturnLine: false });
+    return (h!.contents as { value: string }).value;
+  };
+
+  it('names the structs of a flow-table lookup, says it may return NULL and that its pointers must be trusted', () => {
+    const m = md('bpf_xdp_flow_lookup');
+    expect(m).toContain(
+      '`struct flow_offload_tuple_rhash * /* or NULL */ bpf_xdp_flow_lookup(struct xdp_md *ctx, struct bpf_fib_lookup * /* 64 bytes */, struct bpf_flowtable_opts * /* 4 bytes */, u64)`',
+    );
+    expect(m).toContain('Returns NULL when there is nothing to return');
+    expect(m).toContain('(KF_TRUSTED_ARGS)');
+    expect(m).toMatch(/Available since Linux 6\.11/);
+  });
+
+  it('a kfunc returning an integer carries neither note', () => {
+    const m = md('bpf_dynptr_size');
+    expect(m).toMatch(/^\*\*kfunc bpf_dynptr_size\*\*/);
+    expect(m).not.toContain('Returns NULL');
+    expect(m).not.toContain('KF_TRUSTED_ARGS');
   });
 });

@@ -131,9 +131,19 @@ function helperMarkdown(word: string): string | undefined {
   }
   const kfunc = xdpKfunc(word);
   if (kfunc) {
+    const ret = kfunc.retStruct ? `struct ${kfunc.retStruct} * /* or NULL */` : retText(kfunc.ret);
+    const arg = (a: ArgKind, i: number): string => {
+      const struct = kfunc.argStructs?.[i];
+      if (!struct) return argText(a, kfunc.sizes?.[i]);
+      return `struct ${struct} *${kfunc.sizes?.[i] === undefined ? '' : ` /* ${kfunc.sizes[i]} bytes */`}`;
+    };
+    const notes: string[] = [];
+    if (kfunc.ret.endsWith('_or_null')) notes.push('Returns NULL when there is nothing to return: compare the result with NULL before reading through it.');
+    if (kfunc.trustedArgs) notes.push('Pointer arguments must not be NULL and must not be pointers loaded out of other kernel objects (KF_TRUSTED_ARGS).');
     return [
       `**kfunc ${word}**`,
-      `\`${retText(kfunc.ret)} ${word}(${kfunc.args.map((a, i) => argText(a, kfunc.sizes?.[i])).join(', ')})\``,
+      `\`${ret} ${word}(${kfunc.args.map(arg).join(', ')})\``,
+      ...notes,
       `Prototype: ${kfunc.source}.`,
       ...(sinceText(KFUNC_VERSIONS[word]) ? [sinceText(KFUNC_VERSIONS[word])!] : []),
     ].join('\n\n');
