@@ -25,7 +25,9 @@ export class TargetStatusBar implements vscode.Disposable {
     const kernel = this.last?.kernel ?? cfg.get<string | null>('kernel') ?? null;
     const busy = this.last?.state === 'analyzing';
     this.item.text = `${busy ? '$(sync~spin)' : '$(circuit-board)'} XDP: ${driver ?? 'no driver'} · ${kernel ?? 'running kernel'}`;
-    const outcome = this.last && this.last.state !== 'analyzing' ? `\nLast analysis: ${this.last.state}${this.last.ms !== undefined ? ` in ${this.last.ms} ms` : ''}` : '';
+    const l = this.last;
+    const split = l?.compileMs !== undefined && l.analyzeMs !== undefined ? ` (clang ${l.compileMs} ms, analysis ${l.analyzeMs} ms)` : '';
+    const outcome = l && l.state !== 'analyzing' ? `\nLast analysis: ${l.state}${l.ms !== undefined ? ` in ${l.ms} ms${split}` : ''}` : '';
     this.item.tooltip = `Driver and kernel XDP Lens checks against (click to change).${outcome}`;
     this.item.command = 'xdp.selectTarget';
     this.item.show();

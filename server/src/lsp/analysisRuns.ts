@@ -100,7 +100,8 @@ export class AnalysisRuns {
     this.status({ uri, state: 'analyzing', version, driver: s.driver, kernel: s.kernel });
     const reply = await this.host.analyze({ uri, version, file, ...(text === undefined ? {} : { text }), target, timeBudgetMs: s.timeBudgetMs });
     if (this.latest.get(uri) !== token) return;
-    this.status({ uri, state: reply.tag, version, ms: reply.ms, driver: s.driver, kernel: s.kernel });
+    const split = reply.tag === 'ok' ? { compileMs: reply.result.compileMs, analyzeMs: reply.result.analyzeMs } : {};
+    this.status({ uri, state: reply.tag, version, ms: reply.ms, ...split, driver: s.driver, kernel: s.kernel });
     this.publish(uri, version, file, reply, s.timeBudgetMs);
   }
 

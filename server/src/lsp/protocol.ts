@@ -30,6 +30,9 @@ export interface StatusParams {
   readonly state: 'analyzing' | 'ok' | 'cancelled' | 'failed' | 'timeout';
   readonly version: number;
   readonly ms?: number;
+  /** Of `ms`, on `ok`: clang's compile and the analysis after it (load, verify, XDP analyses). */
+  readonly compileMs?: number;
+  readonly analyzeMs?: number;
   /** The driver and kernel the analysis ran for (null: none selected / running reference). */
   readonly driver: string | null;
   readonly kernel: string | null;
