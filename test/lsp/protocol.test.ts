@@ -163,6 +163,11 @@ describe('scheduling: latest wins, cancellation, time budget, crashes', () => {
     expect(performance.now() - t0).toBeLessThan(15_000);
     expect(lsp.client.statuses.some((s) => s.uri === uri && s.version === 1 && s.state === 'cancelled')).toBe(false);
     expect(lsp.client.published.filter((p) => p.uri === uri).map((p) => p.version)).toEqual([v]);
+    // the ok status says how the time split between clang and the analysis
+    const ok = lsp.client.statuses.find((s) => s.uri === uri && s.version === v && s.state === 'ok')!;
+    expect(ok.compileMs).toBeGreaterThan(0);
+    expect(ok.analyzeMs).toBeGreaterThanOrEqual(0);
+    expect(ok.compileMs! + ok.analyzeMs!).toBeLessThanOrEqual(ok.ms! + 1);
     lsp.client.close(uri);
   });
 
