@@ -2,6 +2,8 @@
 // by host.ts with exactly one tagged reply; an exception in a job is a `failed` reply, not a dead
 // thread. Only a genuine crash (or the host terminating a job that overran its budget) ends it.
 import { resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { lineStates } from './lineStates';
 import { AnalysisCancelled, analyzeObjectDetail, hasReturnCodeFindings, placeReturnCodeFindings } from '../core/analyze';
@@ -45,9 +47,35 @@ if (data?.children) {
 
 port.on('message', (job: WorkerJob) => {
   void handle(job).then((reply) => {
-    if (reply !== 'crashing') port.postMessage(reply);
+    if (reply === 'crashing') return;
+    port.postMessage(reply);
+    if (job.kind === 'analyze') setImmediate(idleScavenge);
   });
 });
+
+/**
+ * A young-generation collection while the worker waits for the next save. An analysis leaves
+ * its short-lived states in the young generation; collected now (nothing of them is live any
+ * more, so it costs about a millisecond), the next analysis starts with an empty one and runs
+ * without scavenges that would copy its own live states. Measured on the firewall benchmark in
+ * a worker, interleaved: verify median 55-57 ms -> 42-48 ms, GC inside it 3.6-4 ms -> 0; through
+ * the LSP bench the worker's analysis median moved less (52-60 -> 48-57 ms, three A/B pairs). A
+ * full collection instead made it slower (63-75 ms). Without V8's gc() (see minorGc) nothing is done.
+ */
+function idleScavenge(): void {
+  minorGc?.({ type: 'minor' });
+}
+
+/** V8's gc(), exposed to a throwaway context only: `--expose-gc` takes effect for new contexts. */
+const minorGc: ((opts: { type: 'minor' }) => void) | undefined = (() => {
+  try {
+    setFlagsFromString('--expose-gc');
+    const gc: unknown = runInNewContext('gc');
+    return typeof gc === 'function' ? (gc as (opts: { type: 'minor' }) => void) : undefined;
+  } catch {
+    return undefined;
+  }
+})();
 
 async function handle(job: WorkerJob): Promise<WorkerReply | 'crashing'> {
   const t0 = performance.now();
