@@ -16,6 +16,8 @@ export interface BareResult {
   readonly r0?: bigint;
   readonly fault?: Fault;
   readonly steps: number;
+  /** r0..r10 as unsigned 64-bit values when the run ended or faulted (the fault's frame for r6..r10). */
+  readonly regs: readonly bigint[];
   /** The memory buffer after the run. */
   readonly mem: Uint8Array;
 }
@@ -40,12 +42,13 @@ export function runBare(program: Program, memIn: Uint8Array, opts: { tier?: Tier
     m.regs[3] = ptrHi(id);
   }
   m.regs[4] = mem.length;
+  const regs = () => Array.from({ length: 11 }, (_, r) => (BigInt(m.regs[2 * r + 1] >>> 0) << 32n) | BigInt(m.regs[2 * r] >>> 0));
   try {
     m.exec(img, 0);
   } catch (e) {
-    if (e instanceof EmuFault) return { fault: faultRecord(e, program), steps: m.steps, mem };
+    if (e instanceof EmuFault) return { fault: faultRecord(e, program), steps: m.steps, regs: regs(), mem };
     throw e;
   }
-  const r0 = (BigInt(m.regs[1] >>> 0) << 32n) | BigInt(m.regs[0] >>> 0);
-  return { r0, steps: m.steps, mem };
+  const r = regs();
+  return { r0: r[0], steps: m.steps, regs: r, mem };
 }

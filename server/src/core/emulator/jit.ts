@@ -4,10 +4,14 @@
 // templates in semantics.ts and from integers read out of decoded instruction fields (opcode, registers,
 // offsets, immediates, slot numbers) — never from strings found in the input object.
 //
-// Invariants shared with the interpreter (a differential test holds both to them): the same memory
+// Invariants shared with the interpreter (differential tests hold both to them): the same memory
 // checks (every access goes through Memory), the same helper hooks, the same step count at exit and
 // at a fault (blocks add their length on entry; a fault subtracts the instructions of its block that
-// did not run, AFTER[slot]).
+// did not run, AFTER[slot]), and the same polls: a block whose steps would reach the poll point
+// (`pollAt`: the step limit, or the next cancellation check) does not run; the dispatcher runs it
+// instead through its exact variant, which counts and polls before every instruction as the
+// interpreter does, so a step-limit or cancellation fault names the same slot after the same
+// instructions (stores, register writes, helper calls) in both tiers.
 
 import { Cls, JmpOp, LdImm64Src, Mode } from '../isa/opcodes';
 import { atomic, mulhi, sdiv64, smod64, udiv64, umod64 } from './arith';
@@ -24,6 +28,9 @@ type RegionFn = (R: Int32Array, m: Machine, mem: Machine['mem'], V: Int32Array, 
 interface Compiled {
   /** Runs the program from a slot in a new frame (the generated dispatcher). */
   readonly run: (m: Machine, img: Image, LD: Int32Array, entry: number, c: Compiled) => void;
+  /** Runs from a slot to the end of its block one counted, polled instruction at a time (the block's
+   *  exact variant, compiled on first use); returns as a region function does. */
+  readonly exact: RegionFn;
   /** Instructions of a slot's block that come after it (a fault subtracts them from the step count). */
   readonly after: Int32Array;
   readonly blockLen: Int32Array;
@@ -119,9 +126,11 @@ function regsOf(img: Image, pc: number): { reads: number[]; writes: number[] } {
  *  bpf-to-bpf call with the return slot, the call's slot and the target slot in X[0], X[1], X[2]. */
 const EXIT_CODE = -1;
 const CALL_CODE = -2;
-/** A block that reached the poll point returns POLL_BASE - its slot: the dispatcher polls (a call site
- *  in every block would have no type feedback until its first poll, and V8 deoptimises the whole
- *  region each time one is first reached), takes the block's steps back and re-enters it. */
+/** A block whose steps would reach the poll point returns POLL_BASE - its slot before running any of
+ *  its instructions: the dispatcher takes the block's steps back and runs its exact variant, which
+ *  polls at the instruction that reaches the poll point (a poll call site in every block would have
+ *  no type feedback until its first poll, and V8 deoptimises the whole region each time one is first
+ *  reached; the exact variants live in functions of their own, so the regions stay as they were). */
 const POLL_BASE = -16;
 const EXIT_R = `m.steps=S;return ${EXIT_CODE};`;
 const CALL_LOCAL = (target: string, ret: number, slot: number) => `X[0]=${ret};X[1]=${slot};X[2]=${target};m.steps=S;return ${CALL_CODE};`;
@@ -252,7 +261,12 @@ export function compile(img: Image): Compiled {
     pc = end;
   }
   const regionOf = new Map<number, number>();
-  for (const bl of blocks) regionOf.set(bl.start, bl.region);
+  /** The end of the block that contains a slot (where an exact variant starting there stops). */
+  const endOf = new Int32Array(n);
+  for (const bl of blocks) {
+    regionOf.set(bl.start, bl.region);
+    endOf.fill(bl.end, bl.start, bl.end);
+  }
   const texts: string[][] = [];
   blocks.forEach((bl, i) => {
     const { start: pc, end } = bl;
@@ -304,25 +318,62 @@ try{
 for(;;){
 switch(pc){
 ${routes.join('\n')}
-default:m.steps++;bad(m,img,pc);
+default:
+if(pc>=0&&pc<${n})pc=c.exact(R,m,mem,V,LD,img,X,pc);
+else{if(++m.steps>=m.pollAt)m.poll(m.steps,pc);bad(m,img,pc);}
 }
 if(pc<0){
-if(pc<=${POLL_BASE}){pc=${POLL_BASE}-pc;m.poll(m.steps,pc);m.steps-=BLEN[pc];}
-else if(pc===${EXIT_CODE}){
+if(pc<=${POLL_BASE}){pc=${POLL_BASE}-pc;m.steps-=BLEN[pc];pc=c.exact(R,m,mem,V,LD,img,X,pc);}
+if(pc===${EXIT_CODE}){
 if(depth===0){m.leave();return;}
 depth--;m.leave();t=saved.length-10;for(u=0;u<10;u++)R[12+u]=saved[t+u];saved.length=t;pc=rets.pop();
-}else{
+}else if(pc===${CALL_CODE}){
 if(rets===null){rets=[];saved=[];}
 rets.push(X[0]);for(u=12;u<22;u++)saved.push(R[u]);m.enter(X[1]);depth++;pc=X[2];
 }
 }
 }
-}catch(e){if(e instanceof EmuFault){if(!e.accounted){e.accounted=true;m.steps-=c.after[e.slot];}if(e.where===undefined)e.where=img.program;}while(depth>0){depth--;m.leave();}m.leave();throw e;}`;
+}catch(e){if(e instanceof EmuFault){if(!e.accounted){e.accounted=true;m.steps-=c.after[e.slot]|0;}if(e.where===undefined)e.where=img.program;}while(depth>0){depth--;m.leave();}m.leave();throw e;}`;
   const names = fns.map((_, k) => `f${k}`);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const factory = new Function('EmuFault', 'bad', ...names, `return function dispatch(m,img,LD,entry,c){${src}};`);
   const run = factory(EmuFault, bad, ...fns) as Compiled['run'];
-  return { run, after, blockLen, x: new Int32Array(3) };
+  const exactFns: Array<RegionFn | undefined> = new Array<RegionFn | undefined>(n);
+  const exact: RegionFn = (R, m, mem, V, LD, img2, X, pc) => (exactFns[pc] ??= compileExact(img2, pc, endOf[pc]))(R, m, mem, V, LD, img2, X, pc);
+  return { run, exact, after, blockLen, x: new Int32Array(3) };
+}
+
+/**
+ * The exact variant of the code from `start` to `end` (the end of its block): before each instruction
+ * it counts one step and polls when the count reaches `pollAt`, as the interpreter's loop does, and it
+ * writes registers back to R after each instruction, so a poll that throws leaves the machine as the
+ * interpreter would. Its step count is exact at every instruction, so a fault raised here is marked
+ * accounted (the dispatcher subtracts nothing). An lddw tail as `start` (reached only through a forged
+ * callx target) is run as the invalid instruction it is.
+ */
+function compileExact(img: Image, start: number, end: number): RegionFn {
+  const slots: number[] = [start];
+  if (!img.program.insns[start]?.tail) {
+    for (let s = start + 1; s < end; s++) if (!img.program.insns[s]?.tail) slots.push(s);
+  }
+  const used = new Set<number>();
+  for (const s of slots) {
+    const r = regsOf(img, s);
+    for (const x of [...r.reads, ...r.writes]) if (x >= 0 && x <= 10) used.add(x);
+  }
+  const b: Block = { used, dirty: new Set() };
+  const jump: JumpTo = (target) => `m.steps=S;return ${target};`;
+  const decl = [...used].sort((x, y) => x - y).map((r) => `l${r}=R[${2 * r}],h${r}=R[${2 * r + 1}]`).join(',');
+  const body = slots.map((s) => `if(++S>=P){m.steps=S;P=m.poll(S,${s});}\n${insnCode(img, s, b, jump)}${writeBack(b)}`).join('\n');
+  const src = `let t=0,u=0,S=m.steps,P=m.pollAt,d=EMPTY;const B=mem.bufs,DV=mem.views,ST=mem.start,EN=mem.end,FL=mem.flags,NS=mem.onStore===undefined;${decl ? `let ${decl};` : ''}
+try{
+${body}
+m.steps=S;return ${end};
+}catch(e){if(e instanceof EmuFault){if(!e.accounted){e.accounted=true;m.steps=S;}}else m.steps=S;throw e;}`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const factory = new Function('EmuFault', 'mulhi', 'udiv64', 'umod64', 'sdiv64', 'smod64', 'atomic', 'bad', 'callxBad', 'EMPTY',
+    `return function exact${start}(R,m,mem,V,LD,img,X,pc){${src}};`);
+  return factory(EmuFault, mulhi, udiv64, umod64, sdiv64, smod64, atomic, bad, callxBad, EMPTY) as RegionFn;
 }
 
 export const jitExec: ExecFn = (m, img, ld, entry) => {
