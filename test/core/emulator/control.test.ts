@@ -60,6 +60,17 @@ describe('control flow', () => {
     expect(both([I(0xff, 0, 0, 0, 0), EXIT]).fault?.message).toContain('opcode 0xff');
   });
 
+  it('a callx to a forged function pointer outside the program is a fault, not a crash', () => {
+    const call = (target: bigint) => both([
+      { code: 0x18, dst: 2, src: 0, off: 0, imm: Number(target & 0xffffffffn) | 0, imm64: (0xfe000000n << 32n) | target },
+      { code: 0, dst: 0, src: 0, off: 0, imm: 0xfe000000 | 0, tail: true },
+      I(0x8d, 2), EXIT,
+    ]);
+    expect(call(0xffffffffn).fault?.message).toContain('execution left the program (slot -1)');
+    expect(call(40n).fault?.message).toContain('ran past the last instruction (slot 40)');
+    expect(call(1n).fault?.message).toContain('invalid instruction'); // the lddw's second slot
+  });
+
   it('a write through r10 above the frame is a stack fault with its offset', () => {
     const r = both([I(0x7a, 10, 0, 8, 1), I(0xb7, 0, 0, 0, 0), EXIT]);
     expect(r.fault).toMatchObject({ kind: 'memory', region: 'stack[0]', offset: 520, size: 8 });

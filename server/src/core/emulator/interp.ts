@@ -106,6 +106,8 @@ export function bad(m: Machine, img: Image, pc: number): never {
   void m;
   const why = img.invalid.get(pc);
   if (pc >= img.n) throw new EmuFault('invalid-insn', pc, `execution ran past the last instruction (slot ${pc})`);
+  // Only a forged callx target (a FUNC-tagged value that no lddw produced) gets here.
+  if (pc < 0) throw new EmuFault('invalid-insn', pc, `execution left the program (slot ${pc})`);
   if (why) throw new EmuFault('invalid-insn', pc, `invalid instruction: ${why}`);
   const c = img.code[pc];
   if (c === 0x18) throw new EmuFault('invalid-insn', pc, `lddw with src=${img.src[pc]} (${img.src[pc] === 3 ? 'kernel symbol' : 'unknown kind'}) is not supported`);
