@@ -149,7 +149,7 @@ describe('pruning and joins compare the pointee type and flags', () => {
     const regs: Reg[] = new Array(11).fill(Reg.notInit);
     regs[6] = r6;
     regs[10] = Reg.ptr('fp', { frame: 0 });
-    return { frames: [newFrame(-1, 0, regs)], refs: [], pc: 0, path: undefined, r0Def: -1, parent: undefined, changesPkt: false, written: 0, wLo: 0, wHi: 0 };
+    return { frames: [newFrame(-1, 0, regs)], refs: [], lock: undefined, pc: 0, path: undefined, r0Def: -1, parent: undefined, changesPkt: false, written: 0, wLo: 0, wHi: 0 };
   };
   const tcp = Reg.ptr('btf_id', { btf: { id: 3, name: 'tcp_sock' } });
   const sock = Reg.ptr('btf_id', { btf: { id: 7, name: 'socket' } });

@@ -17,6 +17,7 @@ import { btfRefByName, gplCompatible, isTrusted, kfuncRetRef, kindStr, startsWit
 import { KFUNC_VERSIONS } from '../drivers/kernelFeatures';
 import { mapFuncCompatible } from './mapcompat';
 import { funcChangesPkt, globalFuncAt, markGlobalCalled } from './globalFuncs';
+import { checkLockOverlap, globalCallLocked, processSpinLock } from './spinLock';
 import type { FuncInfo } from '../program';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
@@ -155,7 +156,14 @@ export function helperCall(env: Env, insn: Insn, slot: number): CallOutcome {
           useDynptr(env, regno, r);
           break;
         }
-        throw new Reject('bpf/other', `xdp-lens does not model argument ${regno} of bpf_${name}`, `bpf_${name} takes an argument kind (spin lock, timer, dynptr, kptr) this verifier does not check yet; the call is refused rather than guessed.`);
+        if (proto.spinLockArg === i) {
+          // spin_lock_types @6.12: PTR_TO_MAP_VALUE or PTR_TO_BTF_ID | MEM_ALLOC (bpf_obj_new's
+          // objects, which XDP programs here cannot make); then process_spin_lock
+          if (r.kind !== 'map_value') throw typeErr(regno, r, 'map_value, ptr_', `bpf_${name} needs a pointer to the struct bpf_spin_lock inside a map value${Reg.isOrNull(r) ? '; check the lookup result against NULL first' : ''}.`);
+          processSpinLock(env, regno, r, name === 'spin_lock');
+          break;
+        }
+        throw new Reject('bpf/other', `xdp-lens does not model argument ${regno} of bpf_${name}`, `bpf_${name} takes an argument kind (timer, dynptr, kptr) this verifier does not check yet; the call is refused rather than guessed.`);
     }
   }
   if (map >= 0) {
@@ -233,6 +241,8 @@ function memAccess(env: Env, regno: number, r: Reg, size: number, write: boolean
       const limit = r.kind === 'map_key' ? m.keySize : m.valueSize;
       if (write && m.readonly && r.kind === 'map_value') throw new Reject('bpf/mem-access', `write into map forbidden, value_size=${m.valueSize} off=${r.off} size=${size}`, `Map ${m.name} is read-only.`);
       region(env, regno, r, size, limit, r.kind === 'map_key' ? 'map key' : 'map value');
+      // check_map_access with ACCESS_HELPER @6.12: a helper may not read or write the lock either
+      if (r.kind === 'map_value') checkLockOverlap(env, r, r.off, size);
       return;
     }
     default:
@@ -546,6 +556,8 @@ const NULLABLE_TO_PTR: Partial<Record<Reg['kind'], Reg['kind']>> = { map_value_o
 function globalCall(env: Env, slot: number, f: FuncInfo): number {
   const bad = (kmsg: string, why: string, regno?: number): Reject =>
     new Reject(regno === undefined ? 'bpf/other' : 'bpf/helper-arg', kmsg, `${why} (Caller passes invalid args into func '${f.name}'.)`, { func: f.name, ...(regno !== undefined ? { reg: regno } : {}) });
+  // check_func_call @6.12: the lock rule comes before the argument mismatch is reported
+  globalCallLocked(env, f.name);
   if (f.paramError !== undefined || !f.params) {
     throw bad(f.paramError ?? 'Global functions need valid BTF', `The kernel verifies global function ${f.name}() from its BTF prototype, and this prototype is not one it (or xdp-lens) accepts; make the function static or change its signature.`);
   }

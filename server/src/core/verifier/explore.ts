@@ -9,6 +9,7 @@ import { execAlu } from './alu';
 import { execLdx, execStore } from './memory';
 import { condJump } from './branch';
 import { enterCallback, frameExit, helperCall, kfuncCall, subprogCall } from './calls';
+import { checkCallLocked, checkExitLocked } from './spinLock';
 import { checkWritable, markRead, markSlotRead, readReg, setReg } from './regs';
 import { cloneState, curFrame, Reg, regWith, sameBtf, type Checkpoint, type PathNode, type VState } from './state';
 import { statesEqual } from './prune';
@@ -347,6 +348,7 @@ function doCall(env: Env, out: Collected, pc: number, stack: VState[], fork: (s:
   const args = curFrame(s).regs.slice(1, 6);
   let rec = out.calls.get(pc);
   if (insn.src === 2) {
+    checkCallLocked(env, undefined);
     kfuncCall(env, pc);
     if (!rec) out.calls.set(pc, (rec = { kfunc: env.kfuncAt.get(pc), args }));
     else rec.args = rec.args.map((a, i) => joinReg(a, args[i]!));
@@ -354,6 +356,7 @@ function doCall(env: Env, out: Collected, pc: number, stack: VState[], fork: (s:
     return pc + 1;
   }
   if (insn.src !== 0 || insn.dst !== 0 || insn.off !== 0) throw new Reject('bpf/bad-insn', 'BPF_CALL uses reserved fields', 'Invalid call encoding.');
+  checkCallLocked(env, insn.imm);
   const res = helperCall(env, insn, pc);
   if (!rec) out.calls.set(pc, (rec = { helperId: insn.imm, args }));
   else rec.args = rec.args.map((a, i) => joinReg(a, args[i]!));
@@ -373,6 +376,7 @@ function doCall(env: Env, out: Collected, pc: number, stack: VState[], fork: (s:
 
 function mainExit(env: Env, out: Collected, pc: number): void {
   const s = env.cur;
+  checkExitLocked(env);
   if (s.refs.length > 0) {
     const r = s.refs[0]!;
     throw new Reject('bpf/ref-leak', `Unreleased reference id=${r.id} alloc_insn=${r.insn}`,

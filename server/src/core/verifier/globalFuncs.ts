@@ -103,7 +103,7 @@ function entryState(env: Env, f: FuncInfo): VState {
     else regs[i + 1] = Reg.ptr(p.nullable ? 'mem_or_null' : 'mem', { id: newId(env), memSize: p.size });
   });
   regs[10] = Reg.ptr('fp', { frame: 0 });
-  const s: VState = { frames: [newFrame(-1, f.start, regs)], refs: [], pc: f.start, path: undefined, r0Def: -1, parent: undefined, changesPkt: false, written: 0, wLo: 0, wHi: 0 };
+  const s: VState = { frames: [newFrame(-1, f.start, regs)], refs: [], lock: undefined, pc: f.start, path: undefined, r0Def: -1, parent: undefined, changesPkt: false, written: 0, wLo: 0, wHi: 0 };
   markWritten(s, 0x7fe);
   return s;
 }

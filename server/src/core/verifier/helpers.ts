@@ -64,6 +64,11 @@ export interface HelperProto {
   readonly ptrCast?: boolean;
   /** Index of an ARG_PTR_TO_DYNPTR | MEM_RDONLY argument (listed as 'unmodelled' for hovers): an initialised dynptr. */
   readonly dynptrArg?: number;
+  /**
+   * Index of an ARG_PTR_TO_SPIN_LOCK argument (listed as 'unmodelled' for hovers, whose table has no
+   * lock kind yet): a map value pointer at its struct bpf_spin_lock, checked by spinLock.ts.
+   */
+  readonly spinLockArg?: number;
   /** For bpf_map_lookup_elem-like helpers the value pointer refers to arg 1's map. */
   readonly source: string;
 }
@@ -148,10 +153,12 @@ const ROWS: HelperProto[] = [
   row('probe_read_user_str', ['mem_out', 'size_or_zero', 'anything'], 'integer', 'kernel/trace/bpf_trace.c:bpf_probe_read_user_str_proto'),
   row('probe_read_kernel_str', ['mem_out', 'size_or_zero', 'anything'], 'integer', 'kernel/trace/bpf_trace.c:bpf_probe_read_kernel_str_proto'),
   row('get_current_task', [], 'integer', 'kernel/trace/bpf_trace.c:bpf_get_current_task_proto'),
-  // Helpers XDP may call whose argument kinds this verifier does not model (spin locks, timers,
-  // dynptrs, kptrs, per-cpu BTF pointers): calls to them are refused rather than guessed.
-  row('spin_lock', ['unmodelled'], 'void', `${HELPERS}:bpf_spin_lock_proto`),
-  row('spin_unlock', ['unmodelled'], 'void', `${HELPERS}:bpf_spin_unlock_proto`),
+  // bpf_base_func_proto gives them to every program type; check_map_prog_compatibility refuses
+  // locks to socket filters and tracing programs only (kernel/bpf/verifier.c @6.12).
+  row('spin_lock', ['unmodelled'], 'void', `${HELPERS}:bpf_spin_lock_proto`, { spinLockArg: 0 }),
+  row('spin_unlock', ['unmodelled'], 'void', `${HELPERS}:bpf_spin_unlock_proto`, { spinLockArg: 0 }),
+  // Helpers XDP may call whose argument kinds this verifier does not model (timers, dynptrs,
+  // kptrs, per-cpu BTF pointers): calls to them are refused rather than guessed.
   row('timer_init', ['unmodelled', 'map', 'anything'], 'integer', `${HELPERS}:bpf_timer_init_proto`),
   row('timer_set_callback', ['unmodelled', 'func'], 'integer', `${HELPERS}:bpf_timer_set_callback_proto`),
   row('timer_start', ['unmodelled', 'anything', 'anything'], 'integer', `${HELPERS}:bpf_timer_start_proto`),

@@ -85,7 +85,7 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
     const regs: Reg[] = new Array(11).fill(Reg.notInit);
     regs[1] = Reg.ptr('ctx');
     regs[10] = Reg.ptr('fp', { frame: 0 });
-    const start: VState = { frames: [newFrame(-1, 0, regs)], refs: [], pc: 0, path: undefined, r0Def: -1, parent: undefined, changesPkt: false, written: 0x7fe, wLo: 0, wHi: 0 };
+    const start: VState = { frames: [newFrame(-1, 0, regs)], refs: [], lock: undefined, pc: 0, path: undefined, r0Def: -1, parent: undefined, changesPkt: false, written: 0x7fe, wLo: 0, wHi: 0 };
     env.cur = start;
     // bpf_check @6.12: add_subprog_and_kfunc (every kfunc call) runs before check_cfg
     checkKfuncCalls(env);

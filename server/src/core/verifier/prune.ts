@@ -195,6 +195,14 @@ export function statesEqual(env: Env, old: VState, cur: VState, live: number, ex
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
   const ids = IDS.reset();
+  // states_equal @6.12: the same lock held (active_lock.ptr: the map), its ids both zero or both
+  // not and mapped like the registers' pointer ids (check_ids), or no lock in either
+  const ol = old.lock;
+  const cl = cur.lock;
+  if (ol || cl) {
+    if (!ol || !cl || ol.map !== cl.map || (ol.id === 0) !== (cl.id === 0)) return false;
+    if (ol.id !== 0 && !ids.check(ol.id + 0x20000000, cl.id + 0x20000000)) return false;
+  }
   for (let fi = old.frames.length - 1; fi >= 0; fi--) {
     const of = old.frames[fi]!;
     const cf = cur.frames[fi]!;

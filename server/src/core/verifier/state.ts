@@ -190,9 +190,20 @@ export interface Checkpoint {
   readonly segWHi: number;
 }
 
+/**
+ * The bpf_spin_lock held (the kernel's active_lock @6.12): the map whose value holds it and the id
+ * of the pointer it was taken through (0 for a global-data value).
+ */
+export interface HeldLock {
+  readonly map: number;
+  readonly id: number;
+}
+
 export interface VState {
   frames: Frame[];
   refs: RefInfo[];
+  /** The spin lock held on this path, if any. */
+  lock: HeldLock | undefined;
   pc: number;
   path: PathNode | undefined;
   /** Slot that last wrote R0 of frame 0 (-1: the entry). */
@@ -229,6 +240,7 @@ export function cloneState(s: VState): VState {
   return {
     frames: s.frames.map(copyFrame),
     refs: s.refs.slice(),
+    lock: s.lock,
     pc: s.pc,
     path: s.path,
     r0Def: s.r0Def,
