@@ -17,7 +17,7 @@ import { btfRefByName, gplCompatible, isTrusted, kfuncRetRef, kindStr, startsWit
 import { KFUNC_VERSIONS } from '../drivers/kernelFeatures';
 import { mapFuncCompatible } from './mapcompat';
 import { funcChangesPkt, globalFuncAt, markGlobalCalled } from './globalFuncs';
-import { checkLockOverlap, globalCallLocked, processSpinLock } from './spinLock';
+import { checkLockOverlap, globalCallLocked, mapLock, processSpinLock } from './spinLock';
 import type { FuncInfo } from '../program';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
@@ -318,7 +318,9 @@ function retReg(env: Env, ret: RetKind, map: number, allocSize: number, acquire:
       }
       // Linux 6.14+: a lookup in an array map with a constant in-range key is never NULL.
       if (env.kver >= 614 && helper === 1 && (m.type === MapType.ARRAY || m.type === MapType.PERCPU_ARRAY) && constKey !== undefined && constKey < BigInt(m.maxEntries)) {
-        return Reg.ptr('map_value', { map });
+        // check_helper_call @6.12 (RET_PTR_TO_MAP_VALUE): a never-NULL value of a map holding a
+        // bpf_spin_lock gets a fresh id, so two lookups are two locks even with the same key
+        return Reg.ptr('map_value', { map, id: mapLock(env.obj, m).kind === 'lock' ? newId(env) : 0 });
       }
       return Reg.ptr('map_value_or_null', { map, id: newId(env) });
     }
