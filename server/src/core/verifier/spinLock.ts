@@ -212,7 +212,7 @@ export function processSpinLock(env: Env, regno: number, r: Reg, isLock: boolean
   const s = env.cur;
   if (isLock) {
     if (s.lock) throw new Reject('bpf/other', 'Locking two bpf_spin_locks are not allowed', 'Only one bpf_spin_lock may be held at a time.');
-    s.lock = { map: r.map, id: r.id };
+    s.lock = { map: r.map, id: r.id, insn: s.pc };
     return;
   }
   if (!s.lock) {
@@ -235,14 +235,14 @@ export function checkCallLocked(env: Env, helperId: number | undefined): void {
   if (!env.cur.lock) return;
   if (helperId === 94 /* spin_unlock */) return;
   throw new Reject('bpf/other', 'function calls are not allowed while holding a lock',
-    'No helper or kfunc may be called between bpf_spin_lock() and bpf_spin_unlock() (except bpf_spin_unlock itself); static functions may be. Move the call out of the locked region.');
+    `The bpf_spin_lock taken at insn ${env.cur.lock.insn} is still held here. No helper or kfunc may be called between bpf_spin_lock() and bpf_spin_unlock() (except bpf_spin_unlock itself); static functions may be. Move the call out of the locked region.`, { lockInsn: env.cur.lock.insn });
 }
 
 /** check_func_call @6.12: a global function cannot be called with a lock held. */
 export function globalCallLocked(env: Env, func: string): void {
   if (!env.cur.lock) return;
   throw new Reject('bpf/other', 'global function calls are not allowed while holding a lock,',
-    `${func}() is a global function, which the kernel verifies on its own and cannot call with a lock held; make it static (static __noinline) or call it outside the locked region.`, { func });
+    `${func}() is a global function, which the kernel verifies on its own and cannot call with a lock held (the bpf_spin_lock taken at insn ${env.cur.lock.insn}); make it static (static __noinline) or call it outside the locked region.`, { func, lockInsn: env.cur.lock.insn });
 }
 
 /**
@@ -254,5 +254,5 @@ export function globalCallLocked(env: Env, func: string): void {
 export function checkExitLocked(env: Env): void {
   if (!env.cur.lock) return;
   throw new Reject('bpf/ref-leak', env.kver >= 613 ? 'BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region' : 'bpf_spin_unlock is missing',
-    'The program can return while holding the bpf_spin_lock taken earlier on this path; call bpf_spin_unlock() on every path before returning.');
+    `The program can return while holding the bpf_spin_lock taken at insn ${env.cur.lock.insn} on this path; call bpf_spin_unlock() on every path before returning.`, { lockInsn: env.cur.lock.insn });
 }

@@ -192,11 +192,13 @@ export interface Checkpoint {
 
 /**
  * The bpf_spin_lock held (the kernel's active_lock @6.12): the map whose value holds it and the id
- * of the pointer it was taken through (0 for a global-data value).
+ * of the pointer it was taken through (0 for a global-data value); `insn`, the bpf_spin_lock call's
+ * slot, is for messages only (pruning compares map and id, as states_equal does).
  */
 export interface HeldLock {
   readonly map: number;
   readonly id: number;
+  readonly insn: number;
 }
 
 export interface VState {
