@@ -9,6 +9,7 @@ import type { LoadedObject, MapDef } from '../../../server/src/core/program';
 import { MapType } from '../../../server/src/core/program';
 import { verify } from '../../../server/src/core/verifier/index';
 import { mapLock } from '../../../server/src/core/verifier/spinLock';
+import { mapRecord } from '../../../server/src/core/verifier/mapFields';
 import { A, asm, mapDef, object, program, r, type Items } from './asm';
 
 type Member = [name: string, type: number, bitOffset: number];
@@ -90,6 +91,25 @@ describe('the lock in a map value (btf_parse_fields, map_check_btf @6.12)', () =
     expect(lockOf(btf, 4, 8, { type: MapType.PERCPU_ARRAY })).toEqual({ kind: 'nobtf' });
     expect(lockOf(btf, 4, 8, { type: MapType.ARRAY, flags: 1 << 7 })).toEqual({ kind: 'nobtf' });
     expect(lockOf(btf, 4, 8, { valueTypeId: undefined })).toEqual({ kind: 'nobtf' });
+  });
+
+  it('timers: one per value, 8-byte aligned, in hash, LRU hash and array maps; a second timer leaves no record at all', () => {
+    const btf = btfOf([
+      struct('bpf_timer', 16, []), // 4
+      struct('tv', 24, [['t', 4, 0], ['n', 3, 128]]), // 5
+      struct('ltv', 24, [['lock', 2, 0], ['cnt', 1, 32], ['t', 4, 64]]), // 6
+      struct('ttv', 40, [['a', 4, 0], ['b', 4, 128], ['lock', 2, 256]]), // 7
+    ]);
+    const rec = (id: number, size: number, type: number) => {
+      const m = mapDef(0, { valueTypeId: id, valueSize: size, type });
+      return mapRecord({ programs: [], maps: [m], warnings: [], license: 'GPL', btf }, m);
+    };
+    expect(rec(5, 24, MapType.LRU_HASH)).toEqual({ kind: 'btf', fields: [{ kind: 'bpf_timer', off: 0, size: 16 }] });
+    expect(rec(5, 24, MapType.PERCPU_ARRAY)).toEqual({ kind: 'nobtf' });
+    expect(rec(6, 24, MapType.HASH)).toEqual({ kind: 'btf', fields: [{ kind: 'bpf_spin_lock', off: 0, size: 4 }, { kind: 'bpf_timer', off: 8, size: 16 }] });
+    // the lock may not live in an LRU map, though the timer may: the map is created without BTF
+    expect(rec(6, 24, MapType.LRU_HASH)).toEqual({ kind: 'nobtf' });
+    expect(rec(7, 40, MapType.ARRAY)).toEqual({ kind: 'btf', fields: [] });
   });
 
   it('finds a global-data lock through the DATASEC (variable offsets and sizes as libbpf fixes them)', () => {

@@ -17,7 +17,7 @@ import { btfRefByName, gplCompatible, isTrusted, kfuncRetRef, kindStr, startsWit
 import { KFUNC_VERSIONS } from '../drivers/kernelFeatures';
 import { mapFuncCompatible } from './mapcompat';
 import { funcChangesPkt, globalFuncAt, markGlobalCalled } from './globalFuncs';
-import { checkLockOverlap, globalCallLocked, mapLock, processSpinLock } from './spinLock';
+import { checkSpecialFields, globalCallLocked, mapLock, processSpinLock } from './spinLock';
 import type { FuncInfo } from '../program';
 
 const MEM_TYPES = 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_';
@@ -241,8 +241,8 @@ function memAccess(env: Env, regno: number, r: Reg, size: number, write: boolean
       const limit = r.kind === 'map_key' ? m.keySize : m.valueSize;
       if (write && m.readonly && r.kind === 'map_value') throw new Reject('bpf/mem-access', `write into map forbidden, value_size=${m.valueSize} off=${r.off} size=${size}`, `Map ${m.name} is read-only.`);
       region(env, regno, r, size, limit, r.kind === 'map_key' ? 'map key' : 'map value');
-      // check_map_access with ACCESS_HELPER @6.12: a helper may not read or write the lock either
-      if (r.kind === 'map_value') checkLockOverlap(env, r, r.off, size);
+      // check_map_access with ACCESS_HELPER @6.12: a helper may not read or write those fields either
+      if (r.kind === 'map_value') checkSpecialFields(env, r, r.off, size);
       return;
     }
     default:

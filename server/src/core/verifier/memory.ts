@@ -12,7 +12,7 @@ import { xdpCtxAccess } from './ctx';
 import { MapType, ProgType } from '../program';
 import { regStr } from './log';
 import { btfAccess, kindStr } from './btfPtr';
-import { checkLockOverlap } from './spinLock';
+import { checkSpecialFields } from './spinLock';
 
 const SIZES: Record<number, number> = { [Size.B]: 1, [Size.H]: 2, [Size.W]: 4, [Size.DW]: 8 };
 const MAX_VAR_OFF = 1n << 29n;
@@ -151,8 +151,8 @@ export function access(env: Env, regno: number, ptr: Reg, off: number, size: num
           `Map ${m.name} is read-only for the program (a .rodata / const global).`);
       }
       checkRegion(env, regno, ptr, off, size, m.valueSize, 'map');
-      // check_map_access @6.12: no load or store may touch the value's bpf_spin_lock
-      checkLockOverlap(env, ptr, ptr.off + off, size);
+      // check_map_access @6.12: no load or store may touch the value's lock, timer or workqueue
+      checkSpecialFields(env, ptr, ptr.off + off, size);
       if (!write && m.readonly && m.initial && sc.isConst(ptr.val)) {
         const at = Number(sc.constValue(ptr.val)) + ptr.off + off;
         if (at >= 0 && at + size <= m.initial.length) {

@@ -1,32 +1,14 @@
 // bpf_spin_lock / bpf_spin_unlock (Linux 6.12). Which map values hold a lock is read from BTF the
-// way the kernel reads it (kernel/bpf/btf.c btf_parse_fields, btf_parse_struct_metas;
-// kernel/bpf/syscall.c map_check_btf); the verifier's rules (kernel/bpf/verifier.c
+// way the kernel reads it (mapFields.ts); the verifier's rules (kernel/bpf/verifier.c
 // process_spin_lock, check_map_access, do_check, check_func_call, states_equal) are applied by
 // calls.ts, memory.ts, explore.ts and prune.ts through the functions here. One lock may be held
 // at a time; the state remembers which (VState.lock, the kernel's active_lock).
 
-import type { Btf, BtfType } from '../btf';
-import { MapType, type LoadedObject, type MapDef } from '../program';
+import type { LoadedObject, MapDef } from '../program';
 import { mapOf, Reject, type Env } from './env';
 import { sc } from './sc';
-import { BPF_F_RDONLY_PROG } from '../loader/maps';
+import { mapRecord } from './mapFields';
 import type { Reg } from './state';
-
-/** BPF_F_WRONLY_PROG (include/uapi/linux/bpf.h @6.12). */
-const BPF_F_WRONLY_PROG = 1 << 8;
-/** sizeof / __alignof__(struct bpf_spin_lock) (include/uapi/linux/bpf.h @6.12: one __u32). */
-const LOCK_SIZE = 4;
-/** MAX_RESOLVE_DEPTH (include/linux/btf.h @6.12): array and nested-struct depth limit. */
-const MAX_RESOLVE_DEPTH = 32;
-
-/**
- * Map types that may hold a bpf_spin_lock (kernel/bpf/syscall.c map_check_btf @6.12); any other
- * (LRU and per-CPU maps among them) fails map creation with -EOPNOTSUPP.
- */
-const LOCK_MAP_TYPES: ReadonlySet<number> = new Set([
-  MapType.HASH, MapType.ARRAY, MapType.CGROUP_STORAGE, MapType.SK_STORAGE, MapType.INODE_STORAGE,
-  MapType.TASK_STORAGE, MapType.CGRP_STORAGE,
-]);
 
 /** Where a map value's lock is, as the kernel sees the map. */
 export type MapLock =
@@ -34,128 +16,12 @@ export type MapLock =
   | { readonly kind: 'none' } // BTF, but no (valid) struct bpf_spin_lock field
   | { readonly kind: 'lock'; readonly off: number };
 
-/** A field-search failure: btf_parse_fields returns an error (the record is unusable). */
-const FAIL = -1;
-
-/**
- * The offset of the one struct bpf_spin_lock field of type `t` (a struct or a DATASEC), undefined
- * when there is none, FAIL on an error (btf_find_field @6.12, searching for spin locks only):
- * members at a bit offset that is not a byte multiple (-EINVAL), a second lock (-E2BIG), a lock in
- * an array of more than one element (btf_repeat_fields: -EINVAL). A member is a lock when its type,
- * after arrays only (no typedefs or qualifiers), is named bpf_spin_lock (btf_get_field_type); it
- * counts only when it is a 4-byte struct at a 4-byte-aligned offset (btf_find_field_one,
- * btf_find_struct), though it is "seen" either way. Nested structs are searched (a struct in an
- * array of n > 1 elements holding a lock: -EINVAL).
- */
-function findLock(btf: Btf, t: BtfType): number | undefined {
-  const seen = { lock: false };
-  let found: number | undefined;
-  const one = (typeId: number, off: number, expectedSize: number, level: number): number => {
-    let vt = btf.typeById(typeId);
-    let nelems = 1;
-    for (let i = 0; vt && vt.kind === 'array'; i++) {
-      if (i >= MAX_RESOLVE_DEPTH) return FAIL;
-      nelems *= vt.nelems;
-      vt = btf.typeById(vt.type);
-    }
-    if (!vt || nelems === 0) return 0;
-    if (vt.name === 'bpf_spin_lock') {
-      if (seen.lock) return FAIL;
-      seen.lock = true;
-      if (expectedSize && expectedSize !== LOCK_SIZE * nelems) return 0;
-      if (off % LOCK_SIZE !== 0) return 0;
-      if (vt.kind !== 'struct' || vt.size !== LOCK_SIZE) return 0;
-      if (nelems > 1) return FAIL;
-      found = off;
-      return 1;
-    }
-    if (vt.kind !== 'struct') return 0;
-    if (expectedSize && expectedSize !== vt.size * nelems) return 0;
-    if (level + 1 >= MAX_RESOLVE_DEPTH) return FAIL;
-    const n = members(vt, off, level + 1);
-    if (n === FAIL) return FAIL;
-    if (n > 0 && nelems > 1) return FAIL;
-    return n;
-  };
-  const members = (st: BtfType, base: number, level: number): number => {
-    if (st.kind !== 'struct') return FAIL;
-    let n = 0;
-    for (const m of st.members) {
-      if (m.bitOffset % 8 !== 0) return FAIL;
-      const r = one(m.type, base + m.bitOffset / 8, 0, level);
-      if (r === FAIL) return FAIL;
-      n += r;
-    }
-    return n;
-  };
-  let r: number;
-  if (t.kind === 'struct') r = members(t, 0, 0);
-  else if (t.kind === 'datasec') {
-    r = 0;
-    for (const v of t.vars) {
-      const vv = btf.typeById(v.type);
-      if (!vv || vv.kind !== 'var') return FAIL;
-      const x = one(vv.type, v.offset, v.size, 0);
-      if (x === FAIL) return FAIL;
-      r += x;
-    }
-  } else return FAIL;
-  return r === FAIL ? FAIL : found;
-}
-
-const objBtfCache = new WeakMap<LoadedObject, boolean>();
-
-/**
- * Whether the kernel accepts the object's .BTF (only the spin-lock part of it is modelled): when it
- * loads BTF, btf_parse_struct_metas (kernel/bpf/btf.c @6.12) parses every struct with a member whose
- * type is the struct named bpf_spin_lock, and an error or an empty record (the only lock ignored,
- * e.g. misaligned in a packed struct: "The record cannot be unset", -EFAULT) fails the whole load.
- * libbpf then loads the object without BTF ("BTF is optional, ignoring"): no map has BTF.
- */
-function objectBtfLoads(obj: LoadedObject): boolean {
-  const cached = objBtfCache.get(obj);
-  if (cached !== undefined) return cached;
-  let ok = true;
-  const btf = obj.btf;
-  const lockType = btf?.byName('bpf_spin_lock', 'struct');
-  if (btf && lockType) {
-    for (const t of btf.types) {
-      if (t.kind !== 'struct' || !t.members.some((m) => m.type === lockType.id)) continue;
-      const off = findLock(btf, t);
-      if (off === undefined || off === FAIL || off + LOCK_SIZE > t.size) {
-        ok = false;
-        break;
-      }
-    }
-  }
-  objBtfCache.set(obj, ok);
-  return ok;
-}
-
-const mapLockCache = new WeakMap<MapDef, MapLock>();
-
-/**
- * The lock of map `m`'s value (map_check_btf @6.12): no BTF for maps without a value type id or in
- * an object whose BTF the kernel refuses; a record with a lock in a map type that may not hold one,
- * or in a BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG map, fails map creation, and libbpf creates the map
- * again without BTF (bpf_object__create_map: "Retrying without BTF"). A value type whose search
- * fails (btf_parse_fields error) leaves the map with BTF but no record.
- */
+/** The lock of map `m`'s value (the record's spin_lock_off, mapFields.ts). */
 export function mapLock(obj: LoadedObject, m: MapDef): MapLock {
-  const cached = mapLockCache.get(m);
-  if (cached) return cached;
-  let res: MapLock;
-  const btf = obj.btf;
-  const vt = m.valueTypeId !== undefined ? btf?.typeById(m.valueTypeId) : undefined;
-  if (!btf || !vt || !objectBtfLoads(obj)) res = { kind: 'nobtf' };
-  else {
-    const off = findLock(btf, vt);
-    if (off === undefined || off === FAIL || off + LOCK_SIZE > m.valueSize) res = { kind: 'none' };
-    else if (!LOCK_MAP_TYPES.has(m.type) || (m.flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) !== 0) res = { kind: 'nobtf' };
-    else res = { kind: 'lock', off };
-  }
-  mapLockCache.set(m, res);
-  return res;
+  const rec = mapRecord(obj, m);
+  if (rec.kind === 'nobtf') return rec;
+  const f = rec.fields.find((x) => x.kind === 'bpf_spin_lock');
+  return f ? { kind: 'lock', off: f.off } : { kind: 'none' };
 }
 
 /** The map's name as the kernel prints it (BPF_OBJ_NAME_LEN: 15 characters and a NUL). */
@@ -165,18 +31,22 @@ function kernelMapName(m: MapDef): string {
 
 /**
  * check_map_access's special-field rule (kernel/bpf/verifier.c @6.12): a load, store, atomic or
- * helper access to a map value that may touch any byte of the lock is refused. `off` is the
- * constant offset (instruction offset plus the pointer's fixed offset); the variable part spans
- * [smin, umax], as the kernel compares them. Called after the bounds check.
+ * helper access to a map value that may touch any byte of a bpf_spin_lock, bpf_timer or bpf_wq
+ * field is refused (the first such field in offset order is named). `off` is the constant offset
+ * (instruction offset plus the pointer's fixed offset); the variable part spans [smin, umax], as
+ * the kernel compares them. Called after the bounds check.
  */
-export function checkLockOverlap(env: Env, ptr: Reg, off: number, size: number): void {
-  const lock = mapLock(env.obj, mapOf(env, ptr.map));
-  if (lock.kind !== 'lock') return;
+export function checkSpecialFields(env: Env, ptr: Reg, off: number, size: number): void {
+  const m = mapOf(env, ptr.map);
+  const rec = mapRecord(env.obj, m);
+  if (rec.kind !== 'btf') return;
   const lo = ptr.val.smin + BigInt(off);
   const hi = ptr.val.umax + BigInt(off) + BigInt(size);
-  if (lo < BigInt(lock.off + LOCK_SIZE) && BigInt(lock.off) < hi) {
-    throw new Reject('bpf/mem-access', 'bpf_spin_lock cannot be accessed directly by load/store',
-      `Bytes ${lock.off}..${lock.off + LOCK_SIZE - 1} of ${mapOf(env, ptr.map).name}'s value are its struct bpf_spin_lock; only bpf_spin_lock() and bpf_spin_unlock() may touch them.`, { lockOff: lock.off });
+  for (const f of rec.fields) {
+    if (lo < BigInt(f.off + f.size) && BigInt(f.off) < hi) {
+      throw new Reject('bpf/mem-access', `${f.kind} cannot be accessed directly by load/store`,
+        `Bytes ${f.off}..${f.off + f.size - 1} of ${m.name}'s value are its struct ${f.kind}; only the ${f.kind === 'bpf_spin_lock' ? 'bpf_spin_lock() and bpf_spin_unlock()' : f.kind === 'bpf_timer' ? 'bpf_timer_*()' : 'bpf_wq_*()'} functions may touch them.`, { fieldOff: f.off, field: f.kind });
+    }
   }
 }
 
@@ -198,7 +68,7 @@ export function processSpinLock(env: Env, regno: number, r: Reg, isLock: boolean
   const lock = mapLock(env.obj, m);
   if (lock.kind === 'nobtf') {
     throw new Reject('bpf/helper-arg', `map '${kernelMapName(m)}' has to have BTF in order to use bpf_spin_lock`,
-      `The kernel finds the lock through the map's BTF, and ${m.name} is created without it: ${m.valueTypeId === undefined ? 'it is not a BTF-defined map with a value type' : !LOCK_MAP_TYPES.has(m.type) ? `map type ${m.type} cannot hold a bpf_spin_lock (only hash, array and local-storage maps can), so libbpf retries without BTF` : 'the kernel refuses the object\'s BTF or this map\'s BTF (a struct with two bpf_spin_lock members, or one not 4-byte aligned), so libbpf loads without it'}.`, { map: m.name });
+      `The kernel finds the lock through the map's BTF, and ${m.name} is created without it: ${m.valueTypeId === undefined ? 'it is not a BTF-defined map with a value type' : 'the kernel refuses this map with its BTF (LRU and per-CPU maps cannot hold a bpf_spin_lock, only hash, array and local-storage maps can; nor can read-only maps) or refuses the object\'s BTF (a struct with two bpf_spin_lock members, or one not 4-byte aligned), and libbpf goes on without BTF'}.`, { map: m.name });
   }
   if (lock.kind === 'none') {
     throw new Reject('bpf/helper-arg', `map '${kernelMapName(m)}' has no valid bpf_spin_lock`,
