@@ -62,3 +62,10 @@ describe('kfunc hover', () => {
     expect(m).not.toContain('KF_TRUSTED_ARGS');
   });
 });
+
+describe('helper hover', () => {
+  it('shows the lock argument of bpf_spin_lock by its type', () => {
+    const h = hover({ report: undefined, at: { line: 1, column: 1 }, word: 'bpf_spin_lock', isReturnLine: false });
+    expect((h!.contents as { value: string }).value).toContain('`void bpf_spin_lock(struct bpf_spin_lock *lock)`');
+  });
+});

@@ -116,7 +116,7 @@ function helperMarkdown(word: string): string | undefined {
     if (proto) {
       const lines = [
         `**helper ${word}** (id ${proto.id})`,
-        `\`${retText(proto.ret)} ${word}(${proto.args.map((a, i) => argText(a, proto.sizes?.[i])).join(', ')})\``,
+        `\`${retText(proto.ret)} ${word}(${proto.args.map((a, i) => (i === proto.spinLockArg ? 'struct bpf_spin_lock *lock' : argText(a, proto.sizes?.[i]))).join(', ')})\``,
         proto.changesPkt
           ? '**Invalidates packet pointers**: re-load `ctx->data` / `ctx->data_end` and re-check bounds after the call.'
           : 'Does not invalidate packet pointers.',
