@@ -1,6 +1,7 @@
 // `xdp-check run`, in-process: JSON and text output, pcap input, driver headroom and data_meta,
 // and usage errors. Objects are compiled from test/emulator/progs at test time (clang).
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -113,5 +114,53 @@ describe.skipIf(!clangAvailable())(`xdp-check run${clangAvailable() ? '' : ' (sk
     const r = await cli(['run', '--format', 'json', '--packet', '00'.repeat(10), buildProg('parser')]);
     expect(r.code).toBe(1);
     expect(r.out).toContain('shorter than ETH_HLEN');
+  });
+});
+
+// The loader's committed fixture: LINUX_KERNEL_VERSION, a weak bool and a weak char[4] kconfig
+// extern; the program aborts unless the kernel is >= 5.15, the JIT is on and HZ does not start with 'x'.
+describe('xdp-check run: __kconfig externs', () => {
+  const GLOBALS = join(__dirname, '..', 'fixtures', 'loader', 'globals.o');
+  const PKT = '00'.repeat(60);
+  const action = (out: string) => (JSON.parse(out) as { runs: { action: string }[] }).runs[0]!.action;
+  const configFile = (text: string, gzip = false): string => {
+    const path = join(mkdtempSync(join(tmpdir(), 'xdp-kconfig-')), gzip ? 'config.gz' : 'config');
+    writeFileSync(path, gzip ? gzipSync(text) : text);
+    return path;
+  };
+
+  it('without values they read as 0, and the text output says which were missing', async () => {
+    const r = await cli(['run', '--packet', PKT, GLOBALS]);
+    expect(r.out).toContain('XDP_ABORTED');
+    expect(r.out).toContain('note: no value for kconfig extern LINUX_KERNEL_VERSION: read as 0 (libbpf would refuse to load');
+  });
+
+  it('from a .config (plain or gzip, as /proc/config.gz) and --kconfig-set, later wins', async () => {
+    const config = '# comment\nCONFIG_BPF_JIT=y\nCONFIG_HZ_STR="250"\n';
+    for (const gz of [false, true]) {
+      const r = await cli(['run', '--format', 'json', '--packet', PKT, '--kconfig', configFile(config, gz), '--kconfig-set', 'LINUX_KERNEL_VERSION=6.1.20', GLOBALS]);
+      expect(r.err).toBe('');
+      expect(action(r.out)).toBe('XDP_PASS');
+    }
+    const old = await cli(['run', '--format', 'json', '--packet', PKT, '--kconfig', configFile(config), '--kconfig-set', 'LINUX_KERNEL_VERSION=5.10.0', GLOBALS]);
+    expect(action(old.out)).toBe('XDP_ABORTED');
+    const noJit = await cli(['run', '--format', 'json', '--packet', PKT, '--kconfig', configFile('# CONFIG_BPF_JIT is not set\n'), '--kconfig-set', 'LINUX_KERNEL_VERSION=6.1', GLOBALS]);
+    expect(action(noJit.out)).toBe('XDP_ABORTED');
+    const hz = await cli(['run', '--format', 'json', '--packet', PKT, '--kconfig-set', 'CONFIG_BPF_JIT=y', '--kconfig-set', 'CONFIG_HZ_STR="xyz"', '--kconfig-set', 'LINUX_KERNEL_VERSION=6.1', GLOBALS]);
+    expect(action(hz.out)).toBe('XDP_ABORTED');
+  });
+
+  it("refuses values libbpf refuses, naming the extern", async () => {
+    const m = await cli(['run', '--packet', PKT, '--kconfig-set', 'CONFIG_BPF_JIT=m', GLOBALS]);
+    expect(m.code).toBe(2);
+    expect(m.err).toContain("kconfig extern 'CONFIG_BPF_JIT': value 'm' for a bool (only y or n)");
+    const big = await cli(['run', '--packet', PKT, '--kconfig-set', 'LINUX_KERNEL_VERSION=0x100000000', GLOBALS]);
+    expect(big.err).toContain("kconfig extern 'LINUX_KERNEL_VERSION': value 4294967296 does not fit its 4 bytes");
+    const bad = await cli(['run', '--packet', PKT, '--kconfig-set', 'nonsense', GLOBALS]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain("--kconfig-set needs NAME=VALUE (got 'nonsense')");
+    const missing = await cli(['run', '--packet', PKT, '--kconfig', '/nonexistent/config', GLOBALS]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/--kconfig \/nonexistent\/config: .*no such file/i);
   });
 });

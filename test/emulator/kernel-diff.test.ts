@@ -1,10 +1,12 @@
 // Differential test against the running kernel's BPF_PROG_TEST_RUN (needs root): every XDP program
 // of our fixtures that the kernel accepts runs on ≥ 20 generated packets on both sides, with fresh
 // maps each time; retval and data_out must be equal, on both emulator tiers.
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { release } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMaps, run } from '../../server/src/core/emulator/index';
+import { createMaps, kconfigImage, linuxKernelVersion, parseKconfig, run } from '../../server/src/core/emulator/index';
 import { loadObject } from '../../server/src/core/loader/index';
 import type { LoadedObject } from '../../server/src/core/program';
 import { isRoot } from '../support/kernelSource';
@@ -30,13 +32,20 @@ const NONDETERMINISTIC: Record<string, string> = {
 };
 /**
  * FIXME: known emulator imprecision, asserted to still differ from the kernel so this list shrinks
- * when it is fixed.
+ * when it is fixed. (Empty: .kconfig externs, the last entry, now get the running kernel's values.)
  */
-const KNOWN_WRONG: Record<string, string> = {
-  // libbpf fills .kconfig externs (LINUX_KERNEL_VERSION, CONFIG_*) from the running kernel; the
-  // emulator has no kconfig values (LoadedObject carries no extern layout) and reads zeros.
-  xdp_globals: '.kconfig externs read as 0',
-};
+const KNOWN_WRONG: Record<string, string> = {};
+
+/**
+ * What libbpf writes into a .kconfig map on this machine: the running kernel's config
+ * (/proc/config.gz, as libbpf reads it) and LINUX_KERNEL_VERSION from its release.
+ */
+function runningKconfig(): Map<string, string> {
+  const values = existsSync('/proc/config.gz') ? parseKconfig(gunzipSync(readFileSync('/proc/config.gz')).toString('utf8')) : new Map<string, string>();
+  const kver = linuxKernelVersion(release());
+  if (kver !== undefined) values.set('LINUX_KERNEL_VERSION', String(kver));
+  return values;
+}
 
 function targets(): { list: Target[]; objects: Map<string, LoadedObject> } {
   const list: Target[] = [];
@@ -82,6 +91,7 @@ describe.skipIf(!canRun)(`emulator vs kernel BPF_PROG_TEST_RUN${canRun ? '' : ` 
     const mismatches: string[] = [];
     const knownWrongSeen = new Set<string>();
     let compared = 0;
+    const kconfig = runningKconfig();
     for (const t of list) {
       const obj = objects.get(t.objPath)!;
       const prog = obj.programs.find((p) => p.name === t.program)!;
@@ -97,7 +107,10 @@ describe.skipIf(!canRun)(`emulator vs kernel BPF_PROG_TEST_RUN${canRun ? '' : ` 
           continue;
         }
         for (const tier of ['interp', 'jit'] as const) {
-          const r = run(prog, obj, { packet: pk.bytes, maps: createMaps(obj), tier, mtu: 65536, ctx: { ingressIfindex: 1 } });
+          const kc = kconfigImage(obj, kconfig);
+          if (!kc.ok) throw new Error(`${t.obj}: ${kc.error}`);
+          const maps = createMaps(obj, kc.image ? { kconfig: kc.image } : {});
+          const r = run(prog, obj, { packet: pk.bytes, maps, tier, mtu: 65536, ctx: { ingressIfindex: 1 } });
           compared++;
           const why: string[] = [];
           if (r.faults.length) why.push(`fault ${r.faults[0].message}`);

@@ -5,12 +5,13 @@
 // when present. Text: a summary per packet and a hexdump diff of input against output.
 // Maps persist from one packet to the next (a stream through one NIC); --fresh-maps isolates them.
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { resolve } from 'node:path';
 import { findDriver, unknownDriverMessage } from '../core/drivers/index';
-import { createMaps, run, type RunResult } from '../core/emulator/index';
+import { createMaps, kconfigImage, linuxKernelVersion, parseKconfig, run, type RunResult } from '../core/emulator/index';
 import { LINKTYPE_ETHERNET, readCapture } from '../core/emulator/pcap';
 import { loadObject } from '../core/loader/index';
-import { ProgType } from '../core/program';
+import { ProgType, type LoadedObject } from '../core/program';
 import { Result } from '../core/result';
 import { commandArgs, formatOptions, type OptionSpec } from './args';
 import { COMPILE_OPTIONS, inputOptions, readInput } from './input';
@@ -28,6 +29,8 @@ const OPTIONS: readonly OptionSpec[] = [
   { name: 'ingress-ifindex', value: true, arg: 'N', help: 'xdp_md->ingress_ifindex (default 1)' },
   { name: 'rx-queue', value: true, arg: 'N', help: 'xdp_md->rx_queue_index (default 0)' },
   { name: 'step-limit', value: true, arg: 'N', help: 'instructions per packet before giving up (default 50000000)' },
+  { name: 'kconfig', value: true, arg: 'FILE', help: 'values for __kconfig externs from a kernel .config (plain or gzip, e.g. /proc/config.gz)' },
+  { name: 'kconfig-set', value: true, repeat: true, arg: 'NAME=VALUE', help: 'one __kconfig value (y/n/m, a number, "a string"; LINUX_KERNEL_VERSION also as 6.1.20); repeatable' },
   ...COMPILE_OPTIONS,
   { name: 'help', short: 'h', help: 'show this help' },
 ];
@@ -137,10 +140,14 @@ export async function runCommand(argv: string[], io: CliIo): Promise<number> {
     return ExitCode.USAGE;
   }
 
-  let maps = createMaps(obj);
+  const kconfig = kconfigOf(args.get('kconfig'), args.all('kconfig-set'), obj, io);
+  if (typeof kconfig === 'number') return kconfig;
+  notes.push(...kconfig.notes);
+  const fresh = () => createMaps(obj, kconfig.image ? { kconfig: kconfig.image } : {});
+  let maps = fresh();
   const results: RunResult[] = [];
   for (const p of packets) {
-    if (args.has('fresh-maps')) maps = createMaps(obj);
+    if (args.has('fresh-maps')) maps = fresh();
     results.push(run(prog, obj, {
       packet: p.bytes, maps, tier: (args.get('tier') as 'interp' | 'jit' | undefined) ?? 'interp',
       ...(driverName !== undefined ? { driver: driverName } : {}),
@@ -223,4 +230,42 @@ export function hexdumpDiff(input: Uint8Array, output: Uint8Array, metaLen: numb
     }
   }
   return lines;
+}
+
+/**
+ * The `.kconfig` map value from --kconfig and --kconfig-set (later wins), with notes for externs
+ * left at 0; an exit code on a usage error.
+ */
+function kconfigOf(file: string | undefined, sets: readonly string[], obj: LoadedObject, io: CliIo): { image?: Uint8Array; notes: string[] } | number {
+  const def = obj.maps.find((m) => m.origin === 'kconfig');
+  const values = new Map<string, string>();
+  if (file !== undefined) {
+    try {
+      const raw = readFileSync(resolve(io.cwd, file));
+      const text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+      for (const [k, v] of parseKconfig(text)) values.set(k, v);
+    } catch (e) {
+      io.stderr(`xdp-check run: --kconfig ${file}: ${(e as Error).message}\n`);
+      return ExitCode.USAGE;
+    }
+  }
+  for (const s of sets) {
+    const m = /^(\w+)=(.*)$/.exec(s);
+    if (!m) {
+      io.stderr(`xdp-check run: --kconfig-set needs NAME=VALUE (got '${s}')\n`);
+      return ExitCode.USAGE;
+    }
+    const release = m[1] === 'LINUX_KERNEL_VERSION' && /^\d+\.\d+/.test(m[2]!) ? linuxKernelVersion(m[2]!) : undefined;
+    values.set(m[1]!, release !== undefined ? String(release) : m[2]!);
+  }
+  if (!def) return { notes: [] };
+  const r = kconfigImage(obj, values);
+  if (!r.ok) {
+    io.stderr(`xdp-check run: ${r.error}\n`);
+    return ExitCode.USAGE;
+  }
+  const notes = r.missing.length
+    ? [`no value for kconfig extern${r.missing.length === 1 ? '' : 's'} ${r.missing.join(', ')}: read as 0 (libbpf would refuse to load; give --kconfig or --kconfig-set)`]
+    : [];
+  return { ...(r.image ? { image: r.image } : {}), notes };
 }

@@ -46,6 +46,23 @@ export interface MapDef {
   readonly initial?: Uint8Array;
   /** Read-only (`.rodata`: the kernel freezes it, BPF_F_RDONLY_PROG). */
   readonly readonly?: boolean;
+  /** The `.kconfig` map: where each extern sits in its value and how libbpf fills it. */
+  readonly kconfigVars?: readonly KconfigVar[];
+}
+
+/**
+ * A `__kconfig` extern as libbpf lays it out and types it (tools/lib/bpf/libbpf.c @6.12:
+ * find_kcfg_type): `_Bool` is bool, `enum libbpf_tristate` tristate, a one-byte char `char`, other
+ * integers `int`, a char array `chars`; anything else libbpf refuses.
+ */
+export interface KconfigVar {
+  readonly name: string;
+  readonly offset: number;
+  readonly size: number;
+  readonly kind: 'bool' | 'tristate' | 'char' | 'int' | 'chars' | 'unsupported';
+  readonly signed: boolean;
+  /** Declared __weak: a missing value is 0 rather than a load failure. */
+  readonly weak: boolean;
 }
 
 /** Program types we recognise from section names (libbpf's section_defs); kernel enum bpf_prog_type values. */

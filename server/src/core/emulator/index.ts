@@ -15,6 +15,7 @@ import { DYNPTR_MAGIC, dynptrOf, xdpHelper } from './helpers';
 import { faultRecord } from './faults';
 
 export { createMaps, MapState, type MapChange } from './maps';
+export { kconfigImage, linuxKernelVersion, parseKconfig, type KconfigImage } from './kconfig';
 export type { Fault } from './memory';
 export type { Route, Metadata, Redirect, Output, XdpCtxInput } from './env';
 export type { Tier } from './machine';

@@ -346,8 +346,11 @@ function prefixEqual(a: Uint8Array, b: Uint8Array, plen: number): boolean {
   return true;
 }
 
-export function createMaps(obj: LoadedObject, opts: { nrCpus?: number } = {}): MapState {
-  return new MapState(obj.maps, opts.nrCpus ?? 4);
+/** `kconfig`: the `.kconfig` map's value (kconfig.ts: kconfigImage); zeros without it. */
+export function createMaps(obj: LoadedObject, opts: { nrCpus?: number; kconfig?: Uint8Array } = {}): MapState {
+  const kc = opts.kconfig;
+  const defs = kc ? obj.maps.map((d) => (d.origin === 'kconfig' ? { ...d, initial: kc } : d)) : obj.maps;
+  return new MapState(defs, opts.nrCpus ?? 4);
 }
 
 export interface MapChange {

@@ -13,7 +13,7 @@
 import type { Btf, BtfDatasec } from '../btf';
 import type { ElfFile, ElfSection } from '../elf/elf';
 import { ShFlag, ShType, Shn, SymType } from '../elf/elf';
-import type { MapDef } from '../program';
+import type { KconfigVar, MapDef } from '../program';
 import { MapType } from '../program';
 import { Result } from '../result';
 
@@ -157,22 +157,24 @@ export function collectMaps(elf: ElfFile, btf: Btf | undefined, warnings: string
   let kconfigMap: number | undefined;
   const kcSec = btf?.byName('.kconfig', 'datasec') as BtfDatasec | undefined;
   if (btf && kcSec) {
-    const externNames = new Set(elf.symbols.filter((s) => s.shndx === Shn.UNDEF && s.name).map((s) => s.name));
-    const items: { name: string; size: number; align: number }[] = [];
+    const externs = new Map(elf.symbols.filter((s) => s.shndx === Shn.UNDEF && s.name).map((s) => [s.name, s] as const));
+    const items: { name: string; size: number; align: number; type: number }[] = [];
     for (const vi of kcSec.vars) {
       const v = btf.typeById(vi.type);
       if (!v || v.kind !== 'var') return Result.err('maps', 'section .BTF', 0, `DATASEC '.kconfig' entry [${vi.type}] is not a variable`);
-      if (!externNames.has(v.name)) continue;
+      if (!externs.has(v.name)) continue;
       const size = btf.sizeOf(v.type);
       const align = alignOf(btf, v.type, 0);
       if (!size || !align || size > 4096) return Result.err('maps', 'section .BTF', 0, `kconfig extern '${v.name}': has no size or alignment libbpf can use (kconfig values are at most a few bytes)`);
-      items.push({ name: v.name, size, align });
+      items.push({ name: v.name, size, align, type: v.type });
     }
     items.sort((a, b) => b.align - a.align || a.size - b.size || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     let off = 0;
+    const vars: KconfigVar[] = [];
     for (const it of items) {
       const at = Math.ceil(off / it.align) * it.align;
       kconfig.set(it.name, { name: it.name, offset: at, size: it.size });
+      vars.push({ name: it.name, offset: at, size: it.size, ...kcfgType(btf, it.type), weak: externs.get(it.name)!.bind === STB_WEAK });
       off = at + it.size;
     }
     if (items.length > 0) {
@@ -180,8 +182,9 @@ export function collectMaps(elf: ElfFile, btf: Btf | undefined, warnings: string
       maps.push({
         index: kconfigMap, name: '.kconfig', type: MapType.ARRAY, keySize: 4, valueSize: off, maxEntries: 1,
         flags: BPF_F_RDONLY_PROG | BPF_F_MMAPABLE, pinning: 0, valueTypeId: kcSec.id, origin: 'kconfig',
-        // The values come from the running kernel's config at load time; unknown here.
-        initial: new Uint8Array(off), readonly: true,
+        // libbpf fills the values from the running kernel's config at load time; zero here (the
+        // emulator's kconfigImage fills them from a config the user gives).
+        initial: new Uint8Array(off), readonly: true, kconfigVars: vars,
       });
     }
   }
@@ -311,6 +314,29 @@ function parseBtfMapDef(btf: Btf, name: string, typeId: number, inner: boolean):
 }
 
 /** Alignment as libbpf's btf__align_of computes it (pointer size 8), for kconfig layout. */
+/** STB_WEAK: a __weak extern. */
+const STB_WEAK = 2;
+/** BTF_INT_SIGNED and BTF_INT_BOOL (include/uapi/linux/btf.h @6.12). */
+const INT_SIGNED = 1;
+const INT_BOOL = 4;
+
+/** libbpf's find_kcfg_type (tools/lib/bpf/libbpf.c @6.12) over our BTF. */
+function kcfgType(btf: Btf, id: number): Pick<KconfigVar, 'kind' | 'signed'> {
+  const t = btf.resolve(id);
+  if (t?.kind === 'int') {
+    if (t.encoding & INT_BOOL) return { kind: t.size === 1 ? 'bool' : 'unsupported', signed: false };
+    const signed = (t.encoding & INT_SIGNED) !== 0;
+    if (t.size === 1) return { kind: 'char', signed };
+    return { kind: [2, 4, 8].includes(t.size) ? 'int' : 'unsupported', signed };
+  }
+  if (t?.kind === 'enum') return { kind: t.name === 'libbpf_tristate' ? 'tristate' : 'unsupported', signed: false };
+  if (t?.kind === 'array') {
+    const e = btf.resolve(t.type);
+    if (e?.kind === 'int' && e.size === 1 && (e.encoding & INT_BOOL) === 0 && t.nelems > 0) return { kind: 'chars', signed: false };
+  }
+  return { kind: 'unsupported', signed: false };
+}
+
 function alignOf(btf: Btf, id: number, depth: number): number {
   if (depth > 32) return 0;
   const t = btf.resolve(id);
