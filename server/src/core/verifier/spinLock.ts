@@ -39,7 +39,7 @@ function kernelMapName(m: MapDef): string {
 export function checkSpecialFields(env: Env, ptr: Reg, off: number, size: number): void {
   const m = mapOf(env, ptr.map);
   const rec = mapRecord(env.obj, m);
-  if (rec.kind !== 'btf') return;
+  if (rec.kind !== 'btf' || rec.fields.length === 0) return;
   const lo = ptr.val.smin + BigInt(off);
   const hi = ptr.val.umax + BigInt(off) + BigInt(size);
   for (const f of rec.fields) {
