@@ -1,12 +1,11 @@
 // Differential test against the running kernel's BPF_PROG_TEST_RUN (needs root): every XDP program
 // of our fixtures that the kernel accepts runs on ≥ 20 generated packets on both sides, with fresh
 // maps each time; retval and data_out must be equal, on both emulator tiers.
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { release } from 'node:os';
-import { gunzipSync } from 'node:zlib';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createMaps, kconfigImage, linuxKernelVersion, parseKconfig, run } from '../../server/src/core/emulator/index';
+import { createMaps, kconfigImage, run } from '../../server/src/core/emulator/index';
+import { hostKconfig } from '../../server/src/worker/hostKconfig';
 import { loadObject } from '../../server/src/core/loader/index';
 import type { LoadedObject } from '../../server/src/core/program';
 import { isRoot } from '../support/kernelSource';
@@ -32,20 +31,10 @@ const NONDETERMINISTIC: Record<string, string> = {
 };
 /**
  * FIXME: known emulator imprecision, asserted to still differ from the kernel so this list shrinks
- * when it is fixed. (Empty: .kconfig externs, the last entry, now get the running kernel's values.)
+ * when it is fixed. (Empty: .kconfig externs, the last entry, now get the running kernel's values, hostKconfig.)
  */
 const KNOWN_WRONG: Record<string, string> = {};
 
-/**
- * What libbpf writes into a .kconfig map on this machine: the running kernel's config
- * (/proc/config.gz, as libbpf reads it) and LINUX_KERNEL_VERSION from its release.
- */
-function runningKconfig(): Map<string, string> {
-  const values = existsSync('/proc/config.gz') ? parseKconfig(gunzipSync(readFileSync('/proc/config.gz')).toString('utf8')) : new Map<string, string>();
-  const kver = linuxKernelVersion(release());
-  if (kver !== undefined) values.set('LINUX_KERNEL_VERSION', String(kver));
-  return values;
-}
 
 function targets(): { list: Target[]; objects: Map<string, LoadedObject> } {
   const list: Target[] = [];
@@ -91,7 +80,7 @@ describe.skipIf(!canRun)(`emulator vs kernel BPF_PROG_TEST_RUN${canRun ? '' : ` 
     const mismatches: string[] = [];
     const knownWrongSeen = new Set<string>();
     let compared = 0;
-    const kconfig = runningKconfig();
+    const kconfig = hostKconfig();
     for (const t of list) {
       const obj = objects.get(t.objPath)!;
       const prog = obj.programs.find((p) => p.name === t.program)!;

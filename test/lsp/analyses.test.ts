@@ -189,6 +189,29 @@ describe('commands on the analysed program', () => {
     lsp.client.close(f.uri);
   });
 
+  it("gives __kconfig externs this machine's kernel version, as libbpf would here", async () => {
+    const text = [
+      '#include <linux/bpf.h>',
+      '#include <bpf/bpf_helpers.h>',
+      'extern int LINUX_KERNEL_VERSION __kconfig;',
+      'SEC("xdp")',
+      'int xdp_kver(struct xdp_md *ctx)',
+      '{',
+      '\treturn LINUX_KERNEL_VERSION >= 0x050000 ? XDP_PASS : XDP_DROP;',
+      '}',
+      'char LICENSE[] SEC("license") = "GPL";',
+      '',
+    ].join('\n');
+    const path = tempFile('kver.bpf.c', text);
+    const uri = lsp.client.open(path);
+    await lsp.client.diagnosticsFor(uri, 1);
+    const out = (await lsp.client.executeCommand(ServerCommands.runPacket, [uri, { packetHex: ipv4Frame(6) }])) as string;
+    // the test machines run 6.x kernels; read as 0 it would be XDP_DROP
+    expect(out).toContain('#0: XDP_PASS (retval 2)');
+    expect(out).not.toContain('no value for kconfig');
+    lsp.client.close(uri);
+  });
+
   it('shows the portability matrix: a clean program passes on generic, an invalid return fails on drivers', async () => {
     const f = await openExample('xdp_parse_clean.c');
     const m = (await lsp.client.executeCommand(ServerCommands.portability, [f.uri])) as string;

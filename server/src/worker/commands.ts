@@ -4,13 +4,14 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { analyzeObjectDetail } from '../core/analyze';
 import { DRIVER_PROFILES, KernelVersion } from '../core/drivers';
-import { run } from '../core/emulator';
+import { createMaps, kconfigImage, run } from '../core/emulator';
 import { LINKTYPE_ETHERNET, readCapture } from '../core/emulator/pcap';
 import { programListing } from '../core/isa/listing';
 import { loadObject } from '../core/loader';
 import type { LoadedObject, Program } from '../core/program';
 import { Result } from '../core/result';
 import { formatMatrix, portabilityMatrix, type MatrixInput } from '../core/xdp';
+import { hostKconfig } from './hostKconfig';
 import type { CommandJob, CommandReply } from './messages';
 
 export async function runCommandJob(job: CommandJob): Promise<CommandReply> {
@@ -34,9 +35,13 @@ export async function runCommandJob(job: CommandJob): Promise<CommandReply> {
       const packets = packetsOf(job.args);
       if (!packets.ok) return failed(packets.error);
       const cancel = new Int32Array(job.cancel);
-      const lines = [`${prog.name} on ${packets.value.length} packet(s) (emulator; maps start empty)`, ...packets.notes];
+      // __kconfig externs get this machine's kernel config, as libbpf would give them here
+      const kc = kconfigImage(obj, hostKconfig());
+      if (!kc.ok) return failed(kc.error);
+      const notes = kc.missing.length ? [`note: no value for kconfig extern(s) ${kc.missing.join(', ')} in this machine's kernel config: read as 0`] : [];
+      const lines = [`${prog.name} on ${packets.value.length} packet(s) (emulator; maps start empty)`, ...packets.notes, ...notes];
       for (const [i, pkt] of packets.value.entries()) {
-        const r = run(prog, obj, { packet: pkt, cancel });
+        const r = run(prog, obj, { packet: pkt, cancel, maps: createMaps(obj, kc.image ? { kconfig: kc.image } : {}) });
         lines.push(runSummary(i, pkt, r));
       }
       return ok(lines.join('\n') + '\n');
