@@ -237,7 +237,6 @@ export function hexdumpDiff(input: Uint8Array, output: Uint8Array, metaLen: numb
  * left at 0; an exit code on a usage error.
  */
 function kconfigOf(file: string | undefined, sets: readonly string[], obj: LoadedObject, io: CliIo): { image?: Uint8Array; notes: string[] } | number {
-  const def = obj.maps.find((m) => m.origin === 'kconfig');
   const values = new Map<string, string>();
   if (file !== undefined) {
     try {
@@ -258,7 +257,6 @@ function kconfigOf(file: string | undefined, sets: readonly string[], obj: Loade
     const release = m[1] === 'LINUX_KERNEL_VERSION' && /^\d+\.\d+/.test(m[2]!) ? linuxKernelVersion(m[2]!) : undefined;
     values.set(m[1]!, release !== undefined ? String(release) : m[2]!);
   }
-  if (!def) return { notes: [] };
   const r = kconfigImage(obj, values);
   if (!r.ok) {
     io.stderr(`xdp-check run: ${r.error}\n`);

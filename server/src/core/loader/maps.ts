@@ -39,13 +39,6 @@ export function dataKind(s: ElfSection): DataKind | undefined {
   return undefined;
 }
 
-export interface KconfigExtern {
-  readonly name: string;
-  /** Offset of the value inside the .kconfig map value. */
-  readonly offset: number;
-  readonly size: number;
-}
-
 export interface MapTable {
   readonly maps: MapDef[];
   /** Map index for a definition at (section index, byte offset) in `.maps` or `maps`. */
@@ -53,7 +46,8 @@ export interface MapTable {
   /** Map index of the global-data map backing a section. */
   dataMap(sectionIndex: number): number | undefined;
   readonly kconfigMap?: number;
-  readonly kconfig: ReadonlyMap<string, KconfigExtern>;
+  /** `.kconfig` externs by name (the same records as the map's `kconfigVars`). */
+  readonly kconfig: ReadonlyMap<string, KconfigVar>;
   /** Indices of sections that hold map definitions (`.maps`, `maps`). */
   readonly defSections: ReadonlySet<number>;
   /** Arena globals: the `.addr_space.1` section and the object's BPF_MAP_TYPE_ARENA map. */
@@ -153,7 +147,7 @@ export function collectMaps(elf: ElfFile, btf: Btf | undefined, warnings: string
 
   // .kconfig externs: laid out as libbpf does (bpf_object__collect_externs): sorted by
   // alignment descending, then size ascending, then name; each at the next aligned offset.
-  const kconfig = new Map<string, KconfigExtern>();
+  const kconfig = new Map<string, KconfigVar>();
   let kconfigMap: number | undefined;
   const kcSec = btf?.byName('.kconfig', 'datasec') as BtfDatasec | undefined;
   if (btf && kcSec) {
@@ -173,8 +167,9 @@ export function collectMaps(elf: ElfFile, btf: Btf | undefined, warnings: string
     const vars: KconfigVar[] = [];
     for (const it of items) {
       const at = Math.ceil(off / it.align) * it.align;
-      kconfig.set(it.name, { name: it.name, offset: at, size: it.size });
-      vars.push({ name: it.name, offset: at, size: it.size, ...kcfgType(btf, it.type), weak: externs.get(it.name)!.bind === STB_WEAK });
+      const kv: KconfigVar = { name: it.name, offset: at, size: it.size, ...kcfgType(btf, it.type), weak: externs.get(it.name)!.bind === STB_WEAK };
+      kconfig.set(it.name, kv);
+      vars.push(kv);
       off = at + it.size;
     }
     if (items.length > 0) {
