@@ -6,6 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { verify } from '../../../server/src/core/verifier/index';
 import { mapDef, object, program, A, asm, r, type Items } from './asm';
 import type { Insn } from '../../../server/src/core/isa/insn';
+import { pointersDiffer, statesEqual } from '../../../server/src/core/verifier/prune';
+import { newFrame, Reg, SB, type Checkpoint, type VState } from '../../../server/src/core/verifier/state';
+import type { Env } from '../../../server/src/core/verifier/env';
 
 function run(insns: Insn[]) {
   const p = program(insns);
@@ -69,5 +72,69 @@ describe('stack liveness in pruning', () => {
     ));
     expect(res.verdict).toBe('reject');
     expect(res.findings[0]!.message).toContain("invalid mem access 'scalar'");
+  });
+});
+
+describe('pointer pre-filter of pruning (pointersDiffer)', () => {
+  // pointersDiffer is an early exit in front of statesEqual: whenever it says the states differ,
+  // statesEqual must say they are not equal, or a prune would be lost (and with it the
+  // processed-instruction count the kernel gives). Random pairs of one-frame states that differ
+  // in pointer kinds, offsets, packet ranges, scalars and spills test that implication.
+  const kinds = ['pkt', 'pkt_end', 'pkt_meta', 'ctx', 'map_value', 'scalar', 'not_init'] as const;
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+    return (seed >>> 8) % n;
+  };
+  const reg = (): Reg => {
+    const kind = kinds[rnd(kinds.length)]!;
+    if (kind === 'not_init') return Reg.notInit;
+    if (kind === 'scalar') return rnd(2) ? Reg.konst(rnd(3)) : Reg.unknown;
+    return Reg.ptr(kind, { off: rnd(3) * 4, range: rnd(4) === 0 ? -1 : rnd(3) * 8, map: kind === 'map_value' ? 0 : -1 });
+  };
+  const state = (): VState => {
+    const regs = Array.from({ length: 11 }, (_, i) => (i === 10 ? Reg.ptr('fp') : reg()));
+    const f = newFrame(-1, 0, regs);
+    for (let spi = 60; spi < 64; spi++) {
+      if (rnd(3) === 0) continue;
+      f.stype.fill(SB.SPILL, spi * 8, spi * 8 + 8);
+      f.spill[spi] = reg();
+    }
+    f.depth = 32;
+    return { frames: [f], refs: [], lock: undefined, pc: 7, path: undefined, r0Def: -1, parent: undefined, changesPkt: false, written: 0, wLo: 0, wHi: 0 };
+  };
+  const env = { dynptr: false, privileged: false } as unknown as Env;
+
+  it('never says "differ" for a pair statesEqual accepts, and rules out most pairs that differ in pointers', () => {
+    let differ = 0;
+    let equal = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const old = state();
+      const cur = rnd(4) === 0 ? old : state();
+      if (cur !== old) for (let r = 0; r < 10; r++) if (rnd(3)) cur.frames[0]!.regs[r] = old.frames[0]!.regs[r]!;
+      const read = rnd(0x400);
+      const readHi = rnd(16) << 28;
+      const live = rnd(0x400);
+      const cp: Checkpoint = { state: old, branches: 0, parent: undefined, miss: 0, hit: 0, read, segWritten: 0, readLo: 0, readHi, segWLo: 0, segWHi: 0, ptrRegs: undefined };
+      const slots = { lo: -1, hi: -1, readLo: 0, readHi };
+      const eq = statesEqual(env, old, cur, live & read, false, 0x3ff, slots);
+      const d = pointersDiffer(cp, cur, live);
+      if (d) expect(eq, `pair ${i}`).toBe(false);
+      if (d) differ++;
+      if (eq) equal++;
+    }
+    // both outcomes are exercised
+    expect(differ).toBeGreaterThan(1000);
+    expect(equal).toBeGreaterThan(1000);
+  });
+  it('leaves checkpoints whose exploration still runs, and calls, to the full comparison', () => {
+    const old = state();
+    const cp: Checkpoint = { state: old, branches: 1, parent: undefined, miss: 0, hit: 0, read: 0x3ff, segWritten: 0, readLo: 0, readHi: 0, segWLo: 0, segWHi: 0, ptrRegs: undefined };
+    const cur = state();
+    cur.frames[0]!.regs[1] = Reg.ptr('ctx', { off: 99 });
+    old.frames[0]!.regs[1] = Reg.ptr('pkt', { off: 0 });
+    expect(pointersDiffer(cp, cur, 0x3ff)).toBe(false);
+    cp.branches = 0;
+    expect(pointersDiffer(cp, cur, 0x3ff)).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ import { enterCallback, frameExit, helperCall, kfuncCall, subprogCall } from './
 import { checkCallLocked, checkExitLocked } from './spinLock';
 import { checkWritable, markRead, markSlotRead, readReg, setReg } from './regs';
 import { cloneState, curFrame, Reg, regWith, sameBtf, type Checkpoint, type PathNode, type VState } from './state';
-import { statesEqual } from './prune';
+import { pointersDiffer, statesEqual } from './prune';
 import { computeDemand } from './demand';
 import { globalSubExit } from './globalFuncs';
 import type { Cfg } from './cfg';
@@ -133,7 +133,7 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
             throw new Reject('bpf/loop', `infinite loop detected at insn ${pc}`, 'This loop returns to the same instruction in exactly the same state, so it never ends. Make the loop counter change and bound it.');
           }
           if (!force && jmps - prevJmps < 20 && env.processed - prevInsns < 100) addNew = false;
-        } else if (statesEqual(env, cp.state, cur, cp.state.frames.length === 1 ? live & cp.read : live, false, dem.regs[pc]!, slotMask(cp))) {
+        } else if (!pointersDiffer(cp, cur, live) && statesEqual(env, cp.state, cur, cp.state.frames.length === 1 ? live & cp.read : live, false, dem.regs[pc]!, slotMask(cp))) {
           cp.hit++;
           pruned = true;
           // propagate_liveness: what the old continuation read, this path's ancestors read too
@@ -161,7 +161,7 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
         continue;
       }
       if (addNew) {
-        const cp: Checkpoint = { state: cloneState(cur), branches: 1, parent: cur.parent, miss: 0, hit: 0, read: 0, segWritten: cur.written, readLo: 0, readHi: 0, segWLo: cur.wLo, segWHi: cur.wHi };
+        const cp: Checkpoint = { state: cloneState(cur), branches: 1, parent: cur.parent, miss: 0, hit: 0, read: 0, segWritten: cur.written, readLo: 0, readHi: 0, segWLo: cur.wLo, segWHi: cur.wHi, ptrRegs: undefined };
         cur.parent = cp;
         cur.written = 0;
         cur.wLo = 0;

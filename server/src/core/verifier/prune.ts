@@ -6,7 +6,7 @@
 import type { Env } from './env';
 import { sc } from './sc';
 import type { Scalar } from './domain/scalar';
-import { SB, sameBtf, STACK_SIZE, type Frame, type Reg, type VState } from './state';
+import { SB, sameBtf, STACK_SIZE, type Checkpoint, type Frame, type Reg, type VState } from './state';
 
 /** old id ↔ cur id must be a bijection (pairs kept in a small reused array: states hold few ids). */
 class IdMap {
@@ -188,6 +188,50 @@ function spillsSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean, mask: SlotMa
     if (!regSafe(os, cs, ids, exact)) return false;
   }
   return true;
+}
+
+/**
+ * A quick test that `statesEqual(cp.state, cur)` (not exact, single frame) must fail: a pointer
+ * register or spilled pointer the comparison looks at has another kind, offset or a packet range
+ * `cur` does not prove. These are the tests regSafe makes first, and most comparisons that fail on a parsing
+ * program fail there (headers at other offsets); made here over a per-checkpoint list of the
+ * pointer registers, they cost a few loads instead of a full comparison. Only for finished
+ * checkpoints (their read mask no longer changes) of one frame; false means "compare fully".
+ */
+export function pointersDiffer(cp: Checkpoint, cur: VState, live: number): boolean {
+  if (cp.branches > 0 || cp.state.frames.length !== 1) return false;
+  if (cur.frames.length !== 1) return true;
+  const of = cp.state.frames[0]!;
+  let list = cp.ptrRegs;
+  if (list === undefined) list = cp.ptrRegs = pointerList(cp, of, live);
+  const cf = cur.frames[0]!;
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i]!;
+    const o = r < 10 ? of.regs[r]! : of.spill[r - 10]!;
+    const c = r < 10 ? cf.regs[r]! : cf.spill[r - 10];
+    if (c === undefined) return true;
+    if (o.kind !== c.kind || o.off !== c.off) return true;
+    if ((o.kind === 'pkt' || o.kind === 'pkt_meta') && (o.range < 0 || c.range < 0 ? o.range !== c.range : o.range > c.range)) return true;
+  }
+  return false;
+}
+
+/**
+ * What pointersDiffer tests for a finished checkpoint: registers 0-9 (as themselves) and spilled
+ * stack slots (10 + slot) that hold pointers in the checkpoint and that statesEqual compares with
+ * regSafe — the registers of `live & read`, the spill slots the continuation read (spillsSafe).
+ */
+function pointerList(cp: Checkpoint, of: Frame, live: number): number[] {
+  const list: number[] = [];
+  const isPtr = (k: Reg['kind']): boolean => k !== 'scalar' && k !== 'not_init';
+  const mask = live & cp.read;
+  for (let r = 0; r < 10; r++) if ((mask & (1 << r)) !== 0 && isPtr(of.regs[r]!.kind)) list.push(r);
+  for (let spi = 0; spi < 64; spi++) {
+    const os = of.spill[spi];
+    const read = ((spi < 32 ? cp.readLo >>> spi : cp.readHi >>> (spi - 32)) & 1) !== 0;
+    if (os && read && of.stype[spi * 8] === SB.SPILL && isPtr(os.kind)) list.push(10 + spi);
+  }
+  return list;
 }
 
 /** states_equal(old, cur): with `exact`, the states must be identical (loop detection). */

@@ -188,6 +188,12 @@ export interface Checkpoint {
   readHi: number;
   readonly segWLo: number;
   readonly segWHi: number;
+  /**
+   * Frame-0 registers (0-9) and spilled stack slots (10 + slot) that hold pointers in `state` and
+   * that the comparison at this checkpoint's instruction looks at; set when the checkpoint is first
+   * compared after its exploration finished (prune.ts pointersDiffer), undefined before.
+   */
+  ptrRegs: number[] | undefined;
 }
 
 /**
