@@ -24,15 +24,14 @@ import type { Scalar } from './domain/scalar';
 const JMP_SEQ_LIMIT = 8192;
 
 export interface Collected {
-  /** Joined registers (current frame) per slot. */
+  /**
+   * Per slot, the joined registers of the current frame (entries 0-10) and, per register, the last
+   * register object joined into it (entries 11-21): when that object arrives again, joining it
+   * again would give the same value (joinReg(joinReg(x, b), b) = joinReg(x, b)), since entry r
+   * changes only by joining. One array per slot keeps a visit's reads together.
+   */
   readonly regs: Array<Reg[] | undefined>;
   readonly visits: Uint32Array;
-  /**
-   * Per slot and register (22 entries per slot), the last register joined into the slot's state and
-   * the join's result: when the same register object arrives again and nothing else was joined
-   * since, joining it again would give the same value (joinReg(joinReg(x, b), b) = joinReg(x, b)).
-   */
-  readonly lastJoined: Array<Reg | undefined>;
   /** Static liveness per slot (cfg.ts), set by explore: only live registers are joined. */
   live?: Uint16Array;
   readonly calls: Map<number, { helperId?: number; kfunc?: string; args: Reg[]; ret?: Reg }>;
@@ -137,12 +136,10 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
           cp.hit++;
           pruned = true;
           // propagate_liveness: what the old continuation read, this path's ancestors read too
-          const reads = cp.state.frames.length === 1 ? cp.read : 0x3ff;
-          for (let r = 0; r < 10; r++) if (reads & (1 << r)) markRead(cur, r);
-          for (let spi = 0; spi < 64; spi++) {
-            const rd = cp.state.frames.length !== 1 || ((spi < 32 ? cp.readLo >>> spi : cp.readHi >>> (spi - 32)) & 1) !== 0;
-            if (rd) markSlotRead(cur, spi);
-          }
+          const one = cp.state.frames.length === 1;
+          for (let reads = one ? cp.read : 0x3ff; reads !== 0; reads &= reads - 1) markRead(cur, 31 - Math.clz32(reads & -reads));
+          for (let lo = one ? cp.readLo : -1; lo !== 0; lo &= lo - 1) markSlotRead(cur, 31 - Math.clz32(lo & -lo));
+          for (let hi = one ? cp.readHi : -1; hi !== 0; hi &= hi - 1) markSlotRead(cur, 63 - Math.clz32(hi & -hi));
           break;
         }
         if (addNew) cp.miss++;
@@ -283,12 +280,9 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
 function record(out: Collected, s: VState, pc: number, live: number): void {
   const regs = curFrame(s).regs;
   out.visits[pc]!++;
-  const seen = out.lastJoined;
   const j = out.regs[pc];
-  const base = pc * 22;
   if (!j) {
-    out.regs[pc] = regs.slice();
-    for (let r = 0; r < 11; r++) seen[base + r] = seen[base + 11 + r] = regs[r];
+    out.regs[pc] = regs.concat(regs);
     return;
   }
   live |= 0x400;
@@ -296,11 +290,9 @@ function record(out: Collected, s: VState, pc: number, live: number): void {
     if ((live & (1 << r)) === 0) continue;
     const a = j[r]!;
     const b = regs[r]!;
-    if (a === b || (seen[base + r] === b && seen[base + 11 + r] === a)) continue;
-    const v = joinReg(a, b);
-    j[r] = v;
-    seen[base + r] = b;
-    seen[base + 11 + r] = v;
+    if (a === b || j[11 + r] === b) continue;
+    j[r] = joinReg(a, b);
+    j[11 + r] = b;
   }
 }
 

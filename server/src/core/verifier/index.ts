@@ -73,7 +73,6 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
   const out: Collected = {
     regs: new Array(insns.length).fill(undefined),
     visits: new Uint32Array(insns.length),
-    lastJoined: new Array<Reg | undefined>(insns.length * 22).fill(undefined),
     calls: new Map(),
     exits: new Map(),
     totalStates: 0,
@@ -129,7 +128,7 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
   const deadView = view(Reg.notInit);
   const live = out.live;
   const states: Array<InsnState | undefined> = out.regs.map((r, i) =>
-    r ? { regs: r.map((x, k) => (live && k < 10 && (live[i]! & (1 << k)) === 0 ? deadView : view(x))), visits: out.visits[i]! } : undefined);
+    r ? { regs: r.slice(0, 11).map((x, k) => (live && k < 10 && (live[i]! & (1 << k)) === 0 ? deadView : view(x))), visits: out.visits[i]! } : undefined);
   const calls: HelperCallSite[] = [...out.calls.entries()].sort((a, b) => a[0] - b[0]).map(([slot, c]) => ({
     slot,
     ...(c.helperId !== undefined ? { helperId: c.helperId } : {}),
