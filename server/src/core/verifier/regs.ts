@@ -1,7 +1,7 @@
 // Register read/write checks (the kernel's check_reg_arg) and id-linked updates.
 
 import { Reject, type Env } from './env';
-import { curFrame, Reg, type VState } from './state';
+import { curFrame, Reg, stackKinds, type VState } from './state';
 
 /** Reads register `r` of the current frame; reading a never-written register is refused. */
 export function readReg(env: Env, r: number): Reg {
@@ -77,7 +77,7 @@ export function forEachReg(s: VState, pred: (r: Reg) => boolean, fn: (r: Reg) =>
       const r = f.spill[i];
       if (r && pred(r)) {
         if (!owned) {
-          f.stype = f.stype.slice();
+          f.stype = stackKinds(f.stype);
           f.spill = f.spill.slice();
           f.shared = false;
           owned = true;

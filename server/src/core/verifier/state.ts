@@ -226,8 +226,30 @@ export interface VState {
   wHi: number;
 }
 
+/**
+ * Stack byte kinds are copied on the first write after a state copy, about a thousand times per
+ * verification of a large program. A fresh 512-byte Uint8Array has its own off-heap buffer (V8 keeps
+ * only typed arrays up to 64 bytes on its heap), which costs an allocation and GC bookkeeping each;
+ * views into a shared block cost neither. A block stays alive while a frame still uses one of its views.
+ */
+const STYPE_BLOCK = STACK_SIZE * 256;
+let stypeBlock = new ArrayBuffer(STYPE_BLOCK);
+let stypeNext = 0;
+
+/** A new stack-kind array: a copy of `src`, or all STACK_INVALID. */
+export function stackKinds(src?: Uint8Array): Uint8Array {
+  if (stypeNext + STACK_SIZE > STYPE_BLOCK) {
+    stypeBlock = new ArrayBuffer(STYPE_BLOCK);
+    stypeNext = 0;
+  }
+  const a = new Uint8Array(stypeBlock, stypeNext, STACK_SIZE);
+  stypeNext += STACK_SIZE;
+  if (src) a.set(src);
+  return a;
+}
+
 export function newFrame(callsite: number, subStart: number, regs: Reg[], callback?: Frame['callback']): Frame {
-  return { regs, stype: new Uint8Array(STACK_SIZE), spill: new Array(STACK_SIZE / 8).fill(undefined), callsite, subStart, depth: 0, callback, shared: false };
+  return { regs, stype: stackKinds(), spill: new Array(STACK_SIZE / 8).fill(undefined), callsite, subStart, depth: 0, callback, shared: false };
 }
 
 function copyFrame(f: Frame): Frame {
@@ -238,7 +260,7 @@ function copyFrame(f: Frame): Frame {
 /** Makes a frame's stack private before a write. */
 export function ownStack(f: Frame): void {
   if (f.shared) {
-    f.stype = f.stype.slice();
+    f.stype = stackKinds(f.stype);
     f.spill = f.spill.slice();
     f.shared = false;
   }
