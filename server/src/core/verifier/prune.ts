@@ -6,7 +6,7 @@
 import type { Env } from './env';
 import { sc } from './sc';
 import type { Scalar } from './domain/scalar';
-import { SB, sameBtf, STACK_SIZE, type Checkpoint, type Frame, type Reg, type VState } from './state';
+import { Reg, SB, sameBtf, STACK_SIZE, type Checkpoint, type Frame, type VState } from './state';
 
 /** old id ↔ cur id must be a bijection (pairs kept in a small reused array: states hold few ids). */
 class IdMap {
@@ -223,13 +223,16 @@ export function pointersDiffer(cp: Checkpoint, cur: VState, live: number): boole
  */
 function pointerList(cp: Checkpoint, of: Frame, live: number): number[] {
   const list: number[] = [];
-  const isPtr = (k: Reg['kind']): boolean => k !== 'scalar' && k !== 'not_init';
-  const mask = live & cp.read;
-  for (let r = 0; r < 10; r++) if ((mask & (1 << r)) !== 0 && isPtr(of.regs[r]!.kind)) list.push(r);
-  for (let spi = 0; spi < 64; spi++) {
-    const os = of.spill[spi];
-    const read = ((spi < 32 ? cp.readLo >>> spi : cp.readHi >>> (spi - 32)) & 1) !== 0;
-    if (os && read && of.stype[spi * 8] === SB.SPILL && isPtr(os.kind)) list.push(10 + spi);
+  for (let m = live & cp.read & 0x3ff; m !== 0; m &= m - 1) {
+    const r = 31 - Math.clz32(m & -m);
+    if (Reg.isPtr(of.regs[r]!)) list.push(r);
+  }
+  for (let w = 0; w < 2; w++) {
+    for (let m = w === 0 ? cp.readLo : cp.readHi; m !== 0; m &= m - 1) {
+      const spi = w * 32 + 31 - Math.clz32(m & -m);
+      const os = of.spill[spi];
+      if (os && of.stype[spi * 8] === SB.SPILL && Reg.isPtr(os)) list.push(10 + spi);
+    }
   }
   return list;
 }
