@@ -281,6 +281,33 @@ describe('settings', () => {
     }
   });
 
+  it('a save starts with the document\'s last settings while the client answers, and a changed answer replaces that job', async () => {
+    const path = tempFile('typo.bpf.c', TYPO);
+    const uri = lsp.client.open(path);
+    expect((await lsp.client.diagnosticsFor(uri, 1)).diagnostics.map((d) => d.code)).toEqual(['clang/error']);
+    try {
+      // settings unchanged: one job per save
+      let started = lsp.server.host.stats.started;
+      let v = saveAs(uri, path, TYPO);
+      expect((await lsp.client.diagnosticsFor(uri, v)).diagnostics.map((d) => d.code)).toEqual(['clang/error']);
+      expect(lsp.server.host.stats.started - started).toBe(1);
+      // a client that changed a setting without telling (no didChangeConfiguration): the answer
+      // to this save's request differs, so the job started with the old settings is replaced
+      lsp.client.settings = { clang: { args: ['-DXDP_PAS=XDP_PASS'] } };
+      started = lsp.server.host.stats.started;
+      const cancelled = lsp.server.host.stats.cancelled;
+      v = saveAs(uri, path, TYPO);
+      const pub = await lsp.client.diagnosticsFor(uri, v);
+      expect(problems(pub.diagnostics)).toEqual([]);
+      expect(lsp.server.host.stats.started - started).toBeLessThanOrEqual(2);
+      expect(lsp.server.host.stats.cancelled - cancelled).toBe(1);
+      expect(lsp.client.published.filter((p) => p.uri === uri && p.version === v)).toHaveLength(1);
+    } finally {
+      lsp.client.settings = {};
+      lsp.client.close(uri);
+    }
+  });
+
   it('clang.args reach the compile', async () => {
     lsp.client.settings = { clang: { args: ['-DXDP_PAS=XDP_PASS'] } };
     try {
