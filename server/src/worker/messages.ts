@@ -4,6 +4,7 @@
 // which kills a worker that overran its budget; the other three come from the worker.
 import type { Finding } from '../core/diagnostics/finding';
 import type { FileReport } from '../core/report';
+import type { WarmupCounts } from './warmup';
 
 export interface AnalysisTarget {
   readonly driver: string | null;
@@ -42,6 +43,8 @@ export interface AnalysisResult {
   readonly lineStates?: readonly { readonly program: string; readonly line: number; readonly text: string; readonly visits: number }[];
   readonly compileMs: number;
   readonly analyzeMs: number;
+  /** Idle-time warm-up analyses (warmup.ts) since the worker's previous ok analysis reply. */
+  readonly warmup?: WarmupCounts;
 }
 
 export type AnalyzeReply =
@@ -73,4 +76,9 @@ export type WorkerReply = AnalyzeReply | CommandReply;
 export interface WorkerData {
   /** Int32Array slots of live child pids (children.ts); the host kills them when it ends the worker. */
   readonly children?: SharedArrayBuffer;
+  /**
+   * Int32Array(1): the host stores 1 just before it posts a job, the worker 0 when it takes one.
+   * Idle-time warm-up (warmup.ts) runs only with it, and stops when it rises.
+   */
+  readonly posted?: SharedArrayBuffer;
 }

@@ -12,6 +12,7 @@ import { runCommandJob } from './commands';
 import type { WorkerData, WorkerJob, WorkerReply } from './messages';
 import { forgetChild, recordChild } from './children';
 import { setSpawnObserver } from '../toolchain/runProcess';
+import { Warmup } from './warmup';
 
 /** The core's pipeline (load -> verify -> XDP analyses); cancellation becomes StageCancelled. */
 const analyze: AnalyzeStage = (object, opts) => {
@@ -45,13 +46,39 @@ if (data?.children) {
   });
 }
 
+// After a long analysis, idle time re-runs it a few times so that V8 has compiled the verifier's
+// hot paths before the next save (warmup.ts); only with the host's "job posted" flag to stop it.
+const warm = data?.posted
+  ? new Warmup<{ object: Uint8Array; path: string; driver: string | null; kernel: string | null }>(
+    new Int32Array(data.posted),
+    (s, cancel) => void analyze(s.object, { path: s.path, driver: s.driver, kernel: s.kernel, cancel }),
+    (e) => e instanceof StageCancelled,
+  )
+  : undefined;
+
 port.on('message', (job: WorkerJob) => {
+  warm?.jobTaken();
   void handle(job).then((reply) => {
     if (reply === 'crashing') return;
-    port.postMessage(reply);
-    if (job.kind === 'analyze') setImmediate(idleScavenge);
+    if (warm && job.kind === 'analyze' && reply.tag === 'ok' && 'result' in reply) {
+      const r = reply.result;
+      if (r.object) warm.offer({ object: r.object, path: job.file, driver: job.target.driver, kernel: job.target.kernel }, r.analyzeMs);
+      port.postMessage({ ...reply, result: { ...r, warmup: warm.take() } });
+    } else {
+      port.postMessage(reply);
+    }
+    if (job.kind === 'analyze') setImmediate(idle);
   });
 });
+
+/** Idle work after an analysis: warm-up runs while no job waits, then a young-generation collection. */
+function idle(): void {
+  if (warm?.step()) {
+    setImmediate(idle);
+    return;
+  }
+  if (!warm?.jobWaiting()) idleScavenge();
+}
 
 /**
  * A young-generation collection while the worker waits for the next save. An analysis leaves
