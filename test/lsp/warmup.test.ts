@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalysisHost } from '../../server/src/worker/host';
 import type { AnalyzeReply } from '../../server/src/worker/messages';
-import { Warmup, WARM_MIN_MS, WARM_RUNS } from '../../server/src/worker/warmup';
+import { Warmup, WARM_MAX_INSNS, WARM_MIN_INSNS, WARM_RUNS } from '../../server/src/worker/warmup';
 import { buildServer, WORKER } from './support/buildServer';
 
 class Stop extends Error {}
@@ -25,15 +25,18 @@ describe('Warmup', () => {
 
   it('warms up only after a long analysis, and at most WARM_RUNS times in a worker\'s life', () => {
     const { subjects, w } = setup();
-    w.offer('small', WARM_MIN_MS - 1);
+    w.offer('small', WARM_MIN_INSNS - 1);
     expect(w.step()).toBe(false);
-    w.offer('large', WARM_MIN_MS);
+    // a very long analysis warmed the JIT by itself; repeating it would keep a core busy
+    w.offer('huge', WARM_MAX_INSNS + 1);
+    expect(w.step()).toBe(false);
+    w.offer('large', WARM_MIN_INSNS);
     let steps = 0;
     while (w.step()) steps++;
     expect(subjects).toEqual(new Array(WARM_RUNS).fill('large'));
     expect(steps).toBe(WARM_RUNS - 1);
     // a later long analysis finds no runs left
-    w.offer('later', 1000);
+    w.offer('later', WARM_MIN_INSNS);
     expect(w.step()).toBe(false);
     expect(w.take()).toEqual({ runs: WARM_RUNS, stopped: 0 });
     expect(w.take()).toEqual({ runs: 0, stopped: 0 });
@@ -45,7 +48,7 @@ describe('Warmup', () => {
       Atomics.store(posted, 0, 1);
       if (Atomics.load(cancel, 0) !== 0) throw new Stop();
     });
-    w.offer('large', 100);
+    w.offer('large', WARM_MIN_INSNS);
     expect(w.step()).toBe(false);
     expect(w.take()).toEqual({ runs: 0, stopped: 1 });
     expect(w.jobWaiting()).toBe(true);
@@ -59,7 +62,7 @@ describe('Warmup', () => {
     const { subjects, w } = setup(() => {
       throw new Error('broken object');
     });
-    w.offer('bad', 100);
+    w.offer('bad', WARM_MIN_INSNS);
     expect(w.step()).toBe(false);
     expect(w.step()).toBe(false);
     expect(subjects).toEqual(['bad']);
@@ -87,8 +90,10 @@ describe('warm-up in the real worker', () => {
     const first = await job(1);
     expect(first.tag).toBe('ok');
     if (first.tag !== 'ok') return;
-    // a cold worker's first analysis of the firewall takes well over the warm-up threshold
-    expect(first.result.analyzeMs).toBeGreaterThanOrEqual(WARM_MIN_MS);
+    // the firewall is the kind of program worth warming up for
+    const insns = first.result.report.programs[0]!.stats!.processedInsns;
+    expect(insns).toBeGreaterThanOrEqual(WARM_MIN_INSNS);
+    expect(insns).toBeLessThanOrEqual(WARM_MAX_INSNS);
     // idle: the warm-up runs (a few hundred ms on a cold worker, all of them well within 3 s)
     await new Promise((r) => setTimeout(r, 3000));
     const second = await job(2);

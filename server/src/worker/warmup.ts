@@ -1,13 +1,20 @@
 // Idle-time warm-up of a fresh worker. V8 compiles the verifier's hot paths over its first runs:
 // in a new worker the firewall benchmark's analysis took ~250 ms on the first save, ~120 ms on the
 // second and reached its steady ~30 ms only after about eight (measured through AnalysisHost).
-// So after a long analysis, while no job waits, the worker analyses the same object again, a
-// bounded number of times in its life, and throws the results away. A job posted meanwhile stops
+// So after a long (but not very long) analysis, while no job waits, the worker analyses the same
+// object again, a bounded number of times in its life, and throws the results away. A job posted meanwhile stops
 // the run in progress at once: the host raises a shared "job posted" flag before posting, and the
 // warm-up analysis polls it as its cancel flag (as the core polls a job's own flag).
 
-/** Analyses shorter than this (ms) are not worth repeating: small programs reach steady state quickly. */
-export const WARM_MIN_MS = 20;
+/**
+ * Which analyses are worth repeating, by the instructions the verifier processed (machine-independent,
+ * unlike times): below the minimum a program is small and the JIT's state matters little (the
+ * bench's small program: 1-2 ms); above the maximum one run is itself a warm-up (it executes the hot
+ * paths hundreds of thousands of times) and repeating it would keep a core busy for seconds. The
+ * firewall benchmark processes ~38k.
+ */
+export const WARM_MIN_INSNS = 5_000;
+export const WARM_MAX_INSNS = 250_000;
 /** Warm-up analyses in one worker's life. */
 export const WARM_RUNS = 8;
 
@@ -34,9 +41,9 @@ export class Warmup<T> {
     private readonly isCancel: (e: unknown) => boolean,
   ) {}
 
-  /** After an analysis that took `ms`: its subject is what idle time warms up with, if it was long. */
-  offer(subject: T, ms: number): void {
-    if (this.left > 0 && ms >= WARM_MIN_MS) this.subject = subject;
+  /** After an analysis whose verifier processed `insns` instructions: its subject is what idle time warms up with, if that was worth it. */
+  offer(subject: T, insns: number): void {
+    if (this.left > 0 && insns >= WARM_MIN_INSNS && insns <= WARM_MAX_INSNS) this.subject = subject;
   }
 
   /** Whether a job is waiting (the worker must return to its event loop to take it). */

@@ -62,7 +62,8 @@ port.on('message', (job: WorkerJob) => {
     if (reply === 'crashing') return;
     if (warm && job.kind === 'analyze' && reply.tag === 'ok' && 'result' in reply) {
       const r = reply.result;
-      if (r.object) warm.offer({ object: r.object, path: job.file, driver: job.target.driver, kernel: job.target.kernel }, r.analyzeMs);
+      const insns = r.report.programs.reduce((n, p) => n + (p.stats?.processedInsns ?? 0), 0);
+      if (r.object) warm.offer({ object: r.object, path: job.file, driver: job.target.driver, kernel: job.target.kernel }, insns);
       port.postMessage({ ...reply, result: { ...r, warmup: warm.take() } });
     } else {
       port.postMessage(reply);
