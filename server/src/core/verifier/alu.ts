@@ -3,7 +3,7 @@
 
 import type { Insn } from '../isa/insn';
 import { AluOp, Cls, Src } from '../isa/opcodes';
-import { newId, Reject, type Env } from './env';
+import { immReg, newId, Reject, type Env } from './env';
 import { checkWritable, readReg, setReg } from './regs';
 import { sc, type AluName } from './sc';
 import { Reg, regWith } from './state';
@@ -58,7 +58,7 @@ export function execAlu(env: Env, insn: Insn, slot: number): void {
     }
   }
   const signed = insn.off === 1;
-  const src = useReg ? readReg(env, insn.src) : Reg.konst(is64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0));
+  const src = useReg ? readReg(env, insn.src) : immReg(env, slot, !is64);
   const dst = readReg(env, insn.dst);
   checkWritable(insn.dst);
 
@@ -73,7 +73,7 @@ function execMov(env: Env, insn: Insn, slot: number, is64: boolean, useReg: bool
   checkWritable(insn.dst);
   if (!useReg) {
     if (insn.src !== 0 || insn.off !== 0) throw badInsn('BPF_MOV uses reserved fields');
-    setReg(env, insn.dst, Reg.konst(is64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0)), slot);
+    setReg(env, insn.dst, immReg(env, slot, !is64), slot);
     return;
   }
   if (insn.imm !== 0 || (insn.off !== 0 && insn.off !== 8 && insn.off !== 16 && insn.off !== 32) || (!is64 && insn.off === 32)) {

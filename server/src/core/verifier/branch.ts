@@ -4,7 +4,7 @@
 
 import type { Insn } from '../isa/insn';
 import { JmpOp, Src } from '../isa/opcodes';
-import { Reject, type Env } from './env';
+import { immReg, Reject, type Env } from './env';
 import { readReg } from './regs';
 import { forEachReg } from './regs';
 import { sc, type CmpName } from './sc';
@@ -34,14 +34,14 @@ export interface Edges {
 /** Kinds that are never NULL (reg_not_null). */
 const NOT_NULL = new Set(['ctx', 'pkt', 'pkt_meta', 'pkt_end', 'fp', 'map_value', 'map_ptr', 'map_key', 'ringbuf_mem', 'mem', 'sock', 'sock_common', 'tcp_sock', 'func']);
 
-export function condJump(env: Env, insn: Insn, is32: boolean): Edges {
+export function condJump(env: Env, insn: Insn, is32: boolean, slot: number): Edges {
   const op = CMP[insn.code & 0xf0];
   if (!op) throw new Reject('bpf/bad-insn', `invalid BPF_JMP/JMP32 opcode ${(insn.code & 0xf0).toString(16)}`, 'Unknown jump opcode.');
   const useReg = (insn.code & 0x08) === Src.X;
   if (useReg ? insn.imm !== 0 : insn.src !== 0) throw new Reject('bpf/bad-insn', 'BPF_JMP/JMP32 uses reserved fields', 'The jump instruction sets fields that must be zero.');
   const cur = env.cur;
   const dst = readReg(env, insn.dst);
-  const src = useReg ? readReg(env, insn.src) : Reg.konst(is32 ? BigInt(insn.imm >>> 0) : BigInt(insn.imm));
+  const src = useReg ? readReg(env, insn.src) : immReg(env, slot, is32);
   if (useReg && Reg.isPtr(src) && !env.privileged) {
     throw new Reject('bpf/ptr-leak', `R${insn.src} pointer comparison prohibited`, 'Comparing pointers leaks addresses (unprivileged loader).');
   }

@@ -4,7 +4,7 @@
 import type { LoadedObject, MapDef, Program } from '../program';
 import type { Insn } from '../isa/insn';
 import type { BpfCodes } from '../diagnostics/codes';
-import type { VState } from './state';
+import { Reg, type VState } from './state';
 
 export type BpfCode = keyof typeof BpfCodes;
 
@@ -49,6 +49,8 @@ export interface Env {
   /** Deepest stack use per subprogram start (for the combined stack size check). */
   readonly subDepth: Map<number, number>;
   readonly insns: readonly Insn[];
+  /** Per slot, the constant register of the instruction's immediate, made on first use (immReg). */
+  readonly immRegs: Array<Reg | undefined>;
   /** kernel version as a comparable number, e.g. 6.18 -> 618. */
   readonly kver: number;
   readonly privileged: boolean;
@@ -79,4 +81,18 @@ export function mapOf(env: Env, index: number): MapDef {
 
 export function newId(env: Env): number {
   return ++env.nextId;
+}
+
+/**
+ * The immediate of the instruction at `slot` as a constant register: sign-extended to 64 bits, or
+ * zero-extended from 32 (`zext32`), as the instruction's class reads it. One object per slot,
+ * shared by every visit (registers are immutable), instead of a new register and bigint per visit.
+ */
+export function immReg(env: Env, slot: number, zext32: boolean): Reg {
+  let r = env.immRegs[slot];
+  if (r === undefined) {
+    const imm = env.insns[slot]!.imm;
+    r = env.immRegs[slot] = Reg.konst(zext32 ? BigInt(imm >>> 0) : BigInt(imm));
+  }
+  return r;
 }

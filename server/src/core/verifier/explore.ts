@@ -241,7 +241,7 @@ export function explore(env: Env, cfg: Cfg, start: VState, out: Collected): void
           next = pc + 1;
           break;
         }
-        const edges = condJump(env, insn, cls === Cls.JMP32);
+        const edges = condJump(env, insn, cls === Cls.JMP32, pc);
         const target = pc + 1 + insn.off;
         if (edges.jump && edges.fall) {
           const jumpState = edges.jump;

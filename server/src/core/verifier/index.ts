@@ -57,6 +57,7 @@ export function verify(program: Program, obj: LoadedObject, opts: VerifyOptions 
     devBound: opts.devBound ?? false,
     subDepth: new Map(),
     insns,
+    immRegs: new Array(insns.length).fill(undefined),
     kver: kernelVersion(opts.kernel),
     privileged: opts.privileged ?? true,
     insnLimit: opts.insnLimit ?? 1_000_000,
