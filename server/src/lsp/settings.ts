@@ -2,7 +2,9 @@
 // imports only the types and defaults from here). Settings are resolved per resource on every
 // analysis through workspace/configuration, with `initializationOptions.settings` as the fallback
 // for clients that cannot answer it; they are never cached in server globals (a changed setting
-// takes effect on the next analysis without a restart).
+// takes effect on the next analysis without a restart). analysisRuns.ts starts each analysis with
+// the document's previous settings while the answer is on its way, and replaces that job when the
+// answer differs.
 import type { Connection } from 'vscode-languageserver';
 
 export type VerifyOn = 'save' | 'change';

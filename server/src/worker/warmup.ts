@@ -2,9 +2,9 @@
 // in a new worker the firewall benchmark's analysis took ~250 ms on the first save, ~120 ms on the
 // second and reached its steady ~30 ms only after about eight (measured through AnalysisHost).
 // So after a long (but not very long) analysis, while no job waits, the worker analyses the same
-// object again, a bounded number of times in its life, and throws the results away. A job posted meanwhile stops
-// the run in progress at once: the host raises a shared "job posted" flag before posting, and the
-// warm-up analysis polls it as its cancel flag (as the core polls a job's own flag).
+// object again, a bounded number of times in its life, and throws the results away. A job posted
+// meanwhile stops the run in progress at once: the host raises a shared "job posted" flag before
+// posting, and the warm-up analysis polls it as its cancel flag (as the core polls a job's own flag).
 
 /**
  * Which analyses are worth repeating, by the instructions the verifier processed (machine-independent,
@@ -25,7 +25,7 @@ export interface WarmupCounts {
   readonly stopped: number;
 }
 
-/** One warm-up analysis of `object`; throws `cancelled` (any error) when the flag stops it. */
+/** One warm-up analysis of `subject`; throws when the flag stops it (the error `isCancel` recognises). */
 export type WarmupRun<T> = (subject: T, cancel: Int32Array) => void;
 
 export class Warmup<T> {

@@ -193,9 +193,9 @@ function spillsSafe(o: Frame, c: Frame, ids: IdMap, exact: boolean, mask: SlotMa
 /**
  * A quick test that `statesEqual(cp.state, cur)` (not exact, single frame) must fail: a pointer
  * register or spilled pointer the comparison looks at has another kind, offset or a packet range
- * `cur` does not prove. These are the tests regSafe makes first, and most comparisons that fail on a parsing
- * program fail there (headers at other offsets); made here over a per-checkpoint list of the
- * pointer registers, they cost a few loads instead of a full comparison. Only for finished
+ * `cur` does not prove. These are the tests regSafe makes first, and most comparisons that fail on
+ * a parsing program fail there (headers at other offsets); made here over a per-checkpoint list of
+ * the pointer registers, they cost a few loads instead of a full comparison. Only for finished
  * checkpoints (their read mask no longer changes) of one frame; false means "compare fully".
  */
 export function pointersDiffer(cp: Checkpoint, cur: VState, live: number): boolean {
